@@ -1,0 +1,203 @@
+//! What clients call before the runner endpoints: `/meta` (gh and octokit
+//! probe it), the organization and repository (PyGithub fetches them before
+//! calling runner methods) and `/rate_limit`.
+
+use axum::Json;
+use axum::extract::{Extension, Path, State};
+use serde_json::{Value, json};
+
+use super::extract::Origin;
+use crate::app::AppState;
+use crate::clock::format_ms;
+use crate::error::Error;
+use crate::model::Scope;
+use crate::service::{Principal, RateStatus};
+
+// https://docs.github.com/enterprise-server@3.1/rest/reference/meta#get-github-meta-information
+pub async fn get_meta(State(state): State<AppState>) -> Json<Value> {
+    Json(json!({
+        "verifiable_password_authentication": true,
+        "installed_version": state.service.settings().ghes_version,
+    }))
+}
+
+// https://docs.github.com/enterprise-server@3.1/rest/reference/rate-limit#get-rate-limit-status-for-the-authenticated-user
+pub async fn get_rate_limit(
+    State(state): State<AppState>,
+    Extension(caller): Extension<super::github::Caller>,
+) -> Json<Value> {
+    let now = state.service.clock().now().timestamp();
+    let core = state.service.rate_limiter().peek(&caller.0, now);
+    let resource = |status: RateStatus| json!({"limit": status.limit, "remaining": status.remaining, "reset": status.reset, "used": status.used});
+    Json(json!({
+        "resources": {"core": resource(core), "search": resource(core), "graphql": resource(core)},
+        "rate": resource(core),
+    }))
+}
+
+// https://docs.github.com/enterprise-server@3.1/rest/reference/orgs#get-an-organization
+pub async fn get_org(
+    State(state): State<AppState>,
+    Origin(origin): Origin,
+    Path(org): Path<String>,
+) -> Result<Json<Value>, Error> {
+    let row = state.service.scope(&Scope::Org(org)).await?;
+    Ok(Json(organization(&origin, row.scope_id, &row.name)))
+}
+
+// https://docs.github.com/enterprise-server@3.1/rest/reference/repos#get-a-repository
+pub async fn get_repo(
+    State(state): State<AppState>,
+    Origin(origin): Origin,
+    Extension(principal): Extension<Principal>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Result<Json<Value>, Error> {
+    let owner_row = state.service.scope(&Scope::Org(owner.clone())).await?;
+    let row = state.service.scope(&Scope::Repo { owner, repo }).await?;
+    let (owner, name) = row
+        .name
+        .split_once('/')
+        .unwrap_or((&owner_row.name, &row.name));
+    let created = format_ms(0);
+    let api = format!("{origin}/api/v3/repos/{owner}/{name}");
+    let html = format!("{origin}/{owner}/{name}");
+    let mut body = json!({
+        "id": row.scope_id,
+        "node_id": node_id("Repository", row.scope_id),
+        "name": name,
+        "full_name": format!("{owner}/{name}"),
+        "private": true,
+        "owner": user(&origin, owner_row.scope_id, &owner_row.name),
+        "html_url": html,
+        "description": null,
+        "fork": false,
+        "url": api,
+        "homepage": null,
+        "language": null,
+        "forks": 0, "forks_count": 0,
+        "stargazers_count": 0, "watchers": 0, "watchers_count": 0,
+        "size": 0,
+        "default_branch": "main",
+        "open_issues": 0, "open_issues_count": 0,
+        "has_issues": true, "has_projects": true, "has_wiki": true, "has_pages": false,
+        "has_downloads": true,
+        "archived": false, "disabled": false,
+        "visibility": "private",
+        "mirror_url": null,
+        "license": null,
+        "pushed_at": created, "created_at": created, "updated_at": created,
+        "clone_url": format!("{html}.git"),
+        "git_url": format!("{html}.git").replacen("http", "git", 1),
+        "ssh_url": format!("git@{}:{owner}/{name}.git", host_of(&origin)),
+        "svn_url": html,
+    });
+    // GitHub tells an authenticated caller what it may do with the repository.
+    if principal != Principal::Anonymous {
+        body["permissions"] =
+            json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true});
+    }
+    for (field, path) in REPOSITORY_URLS {
+        body[*field] = Value::String(format!("{api}{path}"));
+    }
+    Ok(Json(body))
+}
+
+/// The `*_url` fields of a repository, relative to its API URL.
+const REPOSITORY_URLS: &[(&str, &str)] = &[
+    ("archive_url", "/{archive_format}{/ref}"),
+    ("assignees_url", "/assignees{/user}"),
+    ("blobs_url", "/git/blobs{/sha}"),
+    ("branches_url", "/branches{/branch}"),
+    ("collaborators_url", "/collaborators{/collaborator}"),
+    ("comments_url", "/comments{/number}"),
+    ("commits_url", "/commits{/sha}"),
+    ("compare_url", "/compare/{base}...{head}"),
+    ("contents_url", "/contents/{+path}"),
+    ("contributors_url", "/contributors"),
+    ("deployments_url", "/deployments"),
+    ("downloads_url", "/downloads"),
+    ("events_url", "/events"),
+    ("forks_url", "/forks"),
+    ("git_commits_url", "/git/commits{/sha}"),
+    ("git_refs_url", "/git/refs{/sha}"),
+    ("git_tags_url", "/git/tags{/sha}"),
+    ("hooks_url", "/hooks"),
+    ("issue_comment_url", "/issues/comments{/number}"),
+    ("issue_events_url", "/issues/events{/number}"),
+    ("issues_url", "/issues{/number}"),
+    ("keys_url", "/keys{/key_id}"),
+    ("labels_url", "/labels{/name}"),
+    ("languages_url", "/languages"),
+    ("merges_url", "/merges"),
+    ("milestones_url", "/milestones{/number}"),
+    (
+        "notifications_url",
+        "/notifications{?since,all,participating}",
+    ),
+    ("pulls_url", "/pulls{/number}"),
+    ("releases_url", "/releases{/id}"),
+    ("stargazers_url", "/stargazers"),
+    ("statuses_url", "/statuses/{sha}"),
+    ("subscribers_url", "/subscribers"),
+    ("subscription_url", "/subscription"),
+    ("tags_url", "/tags"),
+    ("teams_url", "/teams"),
+    ("trees_url", "/git/trees{/sha}"),
+];
+
+fn organization(origin: &str, id: i64, login: &str) -> Value {
+    let api = format!("{origin}/api/v3/orgs/{login}");
+    json!({
+        "login": login,
+        "id": id,
+        "node_id": node_id("Organization", id),
+        "url": api,
+        "repos_url": format!("{api}/repos"),
+        "events_url": format!("{api}/events"),
+        "hooks_url": format!("{api}/hooks"),
+        "issues_url": format!("{api}/issues"),
+        "members_url": format!("{api}/members{{/member}}"),
+        "public_members_url": format!("{api}/public_members{{/member}}"),
+        "avatar_url": format!("{origin}/avatars/u/{id}"),
+        "description": null,
+        "html_url": format!("{origin}/{login}"),
+        "type": "Organization",
+        "created_at": format_ms(0),
+        "updated_at": format_ms(0),
+    })
+}
+
+fn user(origin: &str, id: i64, login: &str) -> Value {
+    let api = format!("{origin}/api/v3/users/{login}");
+    json!({
+        "login": login,
+        "id": id,
+        "node_id": node_id("Organization", id),
+        "avatar_url": format!("{origin}/avatars/u/{id}"),
+        "gravatar_id": "",
+        "url": api,
+        "html_url": format!("{origin}/{login}"),
+        "followers_url": format!("{api}/followers"),
+        "following_url": format!("{api}/following{{/other_user}}"),
+        "gists_url": format!("{api}/gists{{/gist_id}}"),
+        "starred_url": format!("{api}/starred{{/owner}}{{/repo}}"),
+        "subscriptions_url": format!("{api}/subscriptions"),
+        "organizations_url": format!("{api}/orgs"),
+        "repos_url": format!("{api}/repos"),
+        "events_url": format!("{api}/events{{/privacy}}"),
+        "received_events_url": format!("{api}/received_events"),
+        "type": "Organization",
+        "site_admin": false,
+    })
+}
+
+/// GitHub's legacy global node id: base64 of `04:Type<id>`.
+fn node_id(kind: &str, id: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(format!("0{}:{kind}{id}", kind.len()))
+}
+
+fn host_of(origin: &str) -> &str {
+    let host = origin.split_once("://").map_or(origin, |(_, rest)| rest);
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}

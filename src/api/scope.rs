@@ -1,0 +1,73 @@
+//! The `Scope` extractor: which enterprise, organization or repository a
+//! runner route was called for, and whether the caller may use it.
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+
+use crate::error::Error;
+use crate::model::Scope;
+use crate::service::Principal;
+
+impl<S: Send + Sync> FromRequestParts<S> for Scope {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        // Nested routes see the outer captures, so the keys present tell the
+        // scope: `enterprise`, `org`, or `owner` and `repo`.
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        let scope = from_params(&params).ok_or(Error::NotFound)?;
+        let principal = parts
+            .extensions
+            .get::<Principal>()
+            .unwrap_or(&Principal::Anonymous);
+        principal.authorize(&scope)?;
+        tracing::Span::current().record("scope", tracing::field::display(&scope));
+        Ok(scope)
+    }
+}
+
+fn from_params(params: &HashMap<String, String>) -> Option<Scope> {
+    let get = |key: &str| params.get(key).cloned();
+    match (get("enterprise"), get("org"), get("owner"), get("repo")) {
+        (Some(enterprise), None, None, None) => Some(Scope::Enterprise(enterprise)),
+        (None, Some(org), None, None) => Some(Scope::Org(org)),
+        (None, None, Some(owner), Some(repo)) => Some(Scope::Repo { owner, repo }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_captured_keys_tell_the_scope() {
+        assert_eq!(
+            from_params(&params(&[("org", "o"), ("runner_id", "1")])),
+            Some(Scope::Org("o".into()))
+        );
+        assert_eq!(
+            from_params(&params(&[("owner", "o"), ("repo", "r")])),
+            Some(Scope::Repo {
+                owner: "o".into(),
+                repo: "r".into()
+            })
+        );
+        assert_eq!(
+            from_params(&params(&[("enterprise", "e")])),
+            Some(Scope::Enterprise("e".into()))
+        );
+        assert_eq!(from_params(&params(&[("owner", "o")])), None);
+    }
+}

@@ -1,0 +1,97 @@
+//! The whole HTTP application: `/api/v3` and `/_mock` over one service, with
+//! request ids and a log line per request.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, Response};
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::trace::TraceLayer;
+use tracing::{Span, field};
+
+use crate::error::Error;
+use crate::service::Service;
+use crate::{api, control};
+
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub service: Arc<Service>,
+    /// `http` or `https`, for the absolute URLs in bodies and Link headers.
+    pub scheme: &'static str,
+    /// Where the server listens, for requests that name no Host.
+    pub local_addr: SocketAddr,
+}
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-github-request-id");
+
+pub fn router(state: AppState) -> Router {
+    // Layers run outside in, last added first: the request id is set before
+    // the request's span is made, and copied onto the response inside it.
+    Router::new()
+        .nest("/api/v3", api::routes(state.clone()))
+        .nest("/_mock", control::routes())
+        .fallback(not_found)
+        .with_state(state)
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(make_span)
+                .on_request(())
+                .on_response(log_response),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID, GitHubRequestId))
+}
+
+pub async fn not_found() -> Error {
+    Error::NotFound
+}
+
+/// One span per request. Only the path is recorded: a query may carry an
+/// `access_token`, and headers carry credentials.
+fn make_span(request: &Request) -> Span {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id,
+        scope = field::Empty,
+    )
+}
+
+fn log_response<B>(response: &Response<B>, latency: Duration, _span: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
+}
+
+/// Request ids shaped like GitHub's (`C0DE:1A2B:3C4D5E:6F7A8B:9C0D1E2F`).
+#[derive(Debug, Clone, Copy)]
+struct GitHubRequestId;
+
+impl MakeRequestId for GitHubRequestId {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        let n = uuid::Uuid::new_v4().as_u128();
+        let part = |shift: u32, mask: u128| (n >> shift) & mask;
+        let id = format!(
+            "{:04X}:{:04X}:{:06X}:{:06X}:{:08X}",
+            part(0, 0xFFFF),
+            part(16, 0xFFFF),
+            part(32, 0xFF_FFFF),
+            part(56, 0xFF_FFFF),
+            part(88, 0xFFFF_FFFF)
+        );
+        Some(RequestId::new(id.parse().ok()?))
+    }
+}

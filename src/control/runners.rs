@@ -1,0 +1,50 @@
+//! Simulated runners: register, change state, remove.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use crate::api::{JsonBody, RunnerId};
+use crate::app::AppState;
+use crate::error::Error;
+use crate::model::Runner;
+use crate::service::{Registration, RunnerUpdate};
+
+/// `POST /_mock/runners`: a runner registers with a registration token.
+pub async fn register(
+    State(state): State<AppState>,
+    JsonBody(registration): JsonBody<Registration>,
+) -> Result<(StatusCode, Json<Runner>), Error> {
+    let runner = state.service.register_runner(registration).await?;
+    Ok((StatusCode::CREATED, Json(runner)))
+}
+
+/// `PATCH /_mock/runners/{id}`: the runner goes offline or picks up a job.
+pub async fn update(
+    State(state): State<AppState>,
+    RunnerId(runner_id): RunnerId,
+    JsonBody(update): JsonBody<RunnerUpdate>,
+) -> Result<Json<Runner>, Error> {
+    Ok(Json(state.service.update_runner(runner_id, update).await?))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveRequest {
+    token: String,
+}
+
+/// `POST /_mock/runners/{id}/remove`: the runner removes itself with a
+/// remove token.
+pub async fn remove(
+    State(state): State<AppState>,
+    RunnerId(runner_id): RunnerId,
+    JsonBody(request): JsonBody<RemoveRequest>,
+) -> Result<StatusCode, Error> {
+    state
+        .service
+        .remove_runner(runner_id, &request.token)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,134 @@
+//! The rules of the API, with no HTTP in sight: both the GitHub surface and
+//! the control API call into [`Service`], and only it reaches the store.
+
+mod admin;
+mod auth;
+mod ratelimit;
+mod runners;
+mod tokens;
+
+use std::time::Duration;
+
+pub use admin::State;
+pub use auth::{Auth, Principal, accepted_scopes};
+pub use ratelimit::{RateLimiter, RateStatus};
+pub use runners::{PageRequest, Registration, RunnerUpdate};
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::seed::Seed;
+use crate::store::Store;
+
+/// What the service needs from the configuration after start-up.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Three-part version, as `installed_version` shows it (`3.1.0`).
+    pub ghes_version: String,
+    pub runner_version: String,
+    pub token_ttl: Duration,
+}
+
+#[derive(Debug)]
+pub struct Service {
+    store: Store,
+    clock: Clock,
+    settings: Settings,
+    seed: Seed,
+    auth: Auth,
+    rate_limiter: RateLimiter,
+}
+
+impl Service {
+    /// Opens the store and, when it is new, loads the seed into it.
+    pub async fn start(config: &Config) -> Result<Service, sqlx::Error> {
+        let store = Store::connect(config.database.as_deref()).await?;
+        let tokens = config.seed.tokens.iter().chain(&config.tokens);
+        let service = Service {
+            store,
+            clock: Clock::default(),
+            settings: Settings {
+                ghes_version: full_version(&config.ghes_version),
+                runner_version: config.runner_version.clone(),
+                token_ttl: config.token_ttl,
+            },
+            seed: config.seed.clone(),
+            auth: Auth::new(tokens),
+            rate_limiter: RateLimiter::new(config.rate_limit),
+        };
+        service.seed_if_new().await?;
+        Ok(service)
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn auth(&self) -> &Auth {
+        &self.auth
+    }
+
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.rate_limiter
+    }
+
+    /// Closes the database once requests under way are done.
+    pub async fn close(&self) {
+        self.store.close().await;
+    }
+}
+
+/// `3.1` → `3.1.0`, as GHES reports its version.
+fn full_version(version: &str) -> String {
+    match version.matches('.').count() {
+        0 => format!("{version}.0.0"),
+        1 => format!("{version}.0"),
+        _ => version.to_owned(),
+    }
+}
+
+/// A runner name as config.sh accepts it.
+pub fn check_runner_name(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("must not be empty".to_owned());
+    }
+    if name.chars().count() > 256 || name.chars().any(char::is_control) {
+        return Err(format!("{name:?} is not a valid runner name"));
+    }
+    Ok(())
+}
+
+/// A custom label as config.sh's `--labels` accepts it.
+pub fn check_label(label: &str) -> Result<(), String> {
+    if label.trim().is_empty() {
+        return Err("a label must not be empty".to_owned());
+    }
+    if label.contains(',') || label.chars().count() > 256 || label.chars().any(char::is_control) {
+        return Err(format!("{label:?} is not a valid label"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_are_reported_with_three_parts() {
+        assert_eq!(full_version("3.1"), "3.1.0");
+        assert_eq!(full_version("3.22.4"), "3.22.4");
+        assert_eq!(full_version("3"), "3.0.0");
+    }
+
+    #[test]
+    fn labels_and_names_are_checked() {
+        assert!(check_label("gpu").is_ok());
+        assert!(check_label("a,b").is_err());
+        assert!(check_label(" ").is_err());
+        assert!(check_runner_name("").is_err());
+        assert!(check_runner_name("linux_runner").is_ok());
+    }
+}

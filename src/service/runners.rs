@@ -1,0 +1,331 @@
+//! Listing, reading, deleting, registering and updating runners.
+
+use serde::Deserialize;
+
+use super::{Service, check_label, check_runner_name};
+use crate::error::{Error, FieldError};
+use crate::model::{
+    Architecture, Os, Page, Runner, RunnerApplication, RunnerStatus, Scope, TokenKind,
+};
+use crate::store::{runners, scopes, tokens};
+
+/// Which page of a list, after GitHub's defaults and cap are applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PageRequest {
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl PageRequest {
+    pub const DEFAULT_PER_PAGE: u32 = 30;
+    pub const MAX_PER_PAGE: u32 = 100;
+
+    /// GitHub's reading of `page` and `per_page`: a page below 1 is the
+    /// first, `per_page` below 1 is the default and above 100 is 100.
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> PageRequest {
+        let per_page = match per_page {
+            Some(n) if n >= 1 => n.min(i64::from(Self::MAX_PER_PAGE)),
+            _ => i64::from(Self::DEFAULT_PER_PAGE),
+        };
+        let page = page.unwrap_or(1).clamp(1, i64::from(u32::MAX));
+        PageRequest {
+            page: u32::try_from(page).unwrap_or(u32::MAX),
+            per_page: u32::try_from(per_page).unwrap_or(Self::DEFAULT_PER_PAGE),
+        }
+    }
+
+    pub fn offset(&self) -> u64 {
+        u64::from(self.page - 1) * u64::from(self.per_page)
+    }
+}
+
+impl Default for PageRequest {
+    fn default() -> Self {
+        PageRequest::new(None, None)
+    }
+}
+
+/// A runner registering itself with a registration token, as
+/// `config.sh --url … --token …` does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Registration {
+    pub token: String,
+    pub name: String,
+    pub os: Option<Os>,
+    pub architecture: Option<Architecture>,
+    #[serde(default)]
+    pub labels: Vec<String>,
+    pub status: Option<RunnerStatus>,
+    pub busy: Option<bool>,
+    #[serde(default)]
+    pub replace: bool,
+}
+
+/// A simulated change of a runner's state.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunnerUpdate {
+    pub status: Option<RunnerStatus>,
+    pub busy: Option<bool>,
+}
+
+/// Every label a runner carries, in GitHub's order: `self-hosted`, its
+/// architecture, its OS, then the custom labels given, each name once.
+pub(super) fn label_names(os: Os, architecture: Architecture, custom: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = vec![
+        "self-hosted".to_owned(),
+        architecture.label().to_owned(),
+        os.label().to_owned(),
+    ];
+    for label in custom {
+        let label = label.trim();
+        if !names.iter().any(|n| n.eq_ignore_ascii_case(label)) {
+            names.push(label.to_owned());
+        }
+    }
+    names
+}
+
+/// The runner application builds GitHub offers, as (os, architecture).
+const RUNNER_BUILDS: &[(&str, &str)] = &[
+    ("osx", "x64"),
+    ("osx", "arm64"),
+    ("linux", "x64"),
+    ("linux", "arm"),
+    ("linux", "arm64"),
+    ("win", "x64"),
+    ("win", "arm64"),
+];
+
+impl Service {
+    /// The runner application's builds at the configured version.
+    pub fn runner_applications(&self) -> Vec<RunnerApplication> {
+        let version = &self.settings.runner_version;
+        RUNNER_BUILDS
+            .iter()
+            .map(|(os, architecture)| {
+                let extension = if *os == "win" { "zip" } else { "tar.gz" };
+                let filename = format!("actions-runner-{os}-{architecture}-{version}.{extension}");
+                RunnerApplication {
+                    os: (*os).to_owned(),
+                    architecture: (*architecture).to_owned(),
+                    download_url: format!(
+                        "https://github.com/actions/runner/releases/download/v{version}/{filename}"
+                    ),
+                    filename,
+                }
+            })
+            .collect()
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn list_runners(
+        &self,
+        scope: &Scope,
+        request: PageRequest,
+    ) -> Result<Page<Runner>, Error> {
+        let db = self.store.reader();
+        let (items, total_count) = match scopes::find(db, scope).await? {
+            Some(row) if request.offset() < row.runner_count.unsigned_abs() => {
+                let items =
+                    runners::page(db, row.scope_id, request.per_page, request.offset()).await?;
+                (items, row.runner_count)
+            }
+            Some(row) => (Vec::new(), row.runner_count),
+            None => (Vec::new(), 0),
+        };
+        Ok(Page {
+            items,
+            total_count,
+            page: request.page,
+            per_page: request.per_page,
+        })
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub async fn get_runner(&self, scope: &Scope, runner_id: i64) -> Result<Runner, Error> {
+        let db = self.store.reader();
+        let scope_row = scopes::find(db, scope).await?.ok_or(Error::NotFound)?;
+        runners::get(db, scope_row.scope_id, runner_id)
+            .await?
+            .ok_or(Error::NotFound)
+    }
+
+    /// Deletes an idle runner; a busy one stays and answers 422, as GitHub
+    /// protects runners in the middle of a job.
+    #[tracing::instrument(skip(self))]
+    pub async fn delete_runner(&self, scope: &Scope, runner_id: i64) -> Result<(), Error> {
+        let mut conn = self.store.writer().acquire().await?;
+        let scope_row = scopes::find(&mut *conn, scope)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if runners::delete_idle(&mut *conn, scope_row.scope_id, runner_id).await? {
+            return Ok(());
+        }
+        match runners::get(&mut *conn, scope_row.scope_id, runner_id).await? {
+            Some(runner) if runner.busy => Err(Error::Unprocessable(format!(
+                "Bad request - Runner \"{}\" is still running a job",
+                runner.name
+            ))),
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    /// Registers a runner in the scope of its registration token.
+    #[tracing::instrument(skip_all, fields(name = %registration.name))]
+    pub async fn register_runner(&self, registration: Registration) -> Result<Runner, Error> {
+        check_runner_name(&registration.name)
+            .map_err(|reason| Error::invalid("Runner", "name", reason))?;
+        for label in &registration.labels {
+            check_label(label).map_err(|reason| Error::invalid("Runner", "labels", reason))?;
+        }
+        let now = self.clock.now_ms();
+        let mut tx = self.store.writer().begin().await?;
+        let scope_id = self
+            .runner_token_scope(&mut tx, &registration.token, TokenKind::Registration, now)
+            .await?;
+        let existing = runners::id_by_name(&mut *tx, scope_id, &registration.name).await?;
+        if existing.is_some() {
+            if !registration.replace {
+                return Err(Error::Validation(vec![
+                    FieldError::new("Runner", "name", "already_exists").with_message(format!(
+                        "A runner named \"{}\" already exists; register with replace to take its place",
+                        registration.name
+                    )),
+                ]));
+            }
+            runners::delete(&mut *tx, existing.unwrap_or_default()).await?;
+        }
+        let os = registration.os.unwrap_or(Os::Linux);
+        let architecture = registration.architecture.unwrap_or(Architecture::X64);
+        let new = runners::NewRunner {
+            id: existing,
+            scope_id,
+            name: registration.name.clone(),
+            os: os.as_str(),
+            architecture: architecture.as_str(),
+            status: registration.status.unwrap_or(RunnerStatus::Online).as_str(),
+            busy: registration.busy.unwrap_or(false),
+            labels: label_names(os, architecture, &registration.labels),
+        };
+        runners::insert(&mut tx, std::slice::from_ref(&new), now).await?;
+        let id = runners::id_by_name(&mut *tx, scope_id, &registration.name).await?;
+        let runner = runners::get(&mut *tx, scope_id, id.unwrap_or_default()).await?;
+        tx.commit().await?;
+        runner.ok_or(Error::NotFound)
+    }
+
+    /// Sets a runner's status and/or busy flag, as a runner going offline or
+    /// picking up a job would.
+    #[tracing::instrument(skip(self))]
+    pub async fn update_runner(
+        &self,
+        runner_id: i64,
+        update: RunnerUpdate,
+    ) -> Result<Runner, Error> {
+        let now = self.clock.now_ms();
+        let mut conn = self.store.writer().acquire().await?;
+        let status = update.status.map(RunnerStatus::as_str);
+        if !runners::update(&mut *conn, runner_id, status, update.busy, now).await? {
+            return Err(Error::NotFound);
+        }
+        let (_, runner) = runners::get_any(&mut *conn, runner_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok(runner)
+    }
+
+    /// Removes a runner with a remove token of its scope, as
+    /// `config.sh remove --token …` does.
+    #[tracing::instrument(skip(self, token))]
+    pub async fn remove_runner(&self, runner_id: i64, token: &str) -> Result<(), Error> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.writer().begin().await?;
+        let token_scope = self
+            .runner_token_scope(&mut tx, token, TokenKind::Remove, now)
+            .await?;
+        let (scope_id, _) = runners::get_any(&mut *tx, runner_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if scope_id != token_scope {
+            return Err(Error::InvalidRunnerToken(
+                "The remove token belongs to another scope than the runner".to_owned(),
+            ));
+        }
+        runners::delete(&mut *tx, runner_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The scope a live token of the given kind opens.
+    async fn runner_token_scope(
+        &self,
+        conn: &mut sqlx::SqliteConnection,
+        token: &str,
+        kind: TokenKind,
+        now_ms: i64,
+    ) -> Result<i64, Error> {
+        let row = tokens::find(&mut *conn, token)
+            .await?
+            .ok_or_else(|| Error::InvalidRunnerToken(format!("Unknown {kind} token")))?;
+        if row.kind != kind.as_str() {
+            return Err(Error::InvalidRunnerToken(format!(
+                "This is a {} token, not a {kind} token",
+                row.kind
+            )));
+        }
+        if row.expires_at <= now_ms {
+            return Err(Error::InvalidRunnerToken(format!(
+                "The {kind} token has expired"
+            )));
+        }
+        Ok(row.scope_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_request_applies_githubs_defaults_and_cap() {
+        assert_eq!(
+            PageRequest::new(None, None),
+            PageRequest {
+                page: 1,
+                per_page: 30
+            }
+        );
+        assert_eq!(
+            PageRequest::new(Some(0), Some(0)),
+            PageRequest {
+                page: 1,
+                per_page: 30
+            }
+        );
+        assert_eq!(
+            PageRequest::new(Some(-4), Some(1000)),
+            PageRequest {
+                page: 1,
+                per_page: 100
+            }
+        );
+        assert_eq!(PageRequest::new(Some(3), Some(25)).offset(), 50);
+        assert_eq!(PageRequest::new(Some(i64::MAX), None).page, u32::MAX);
+    }
+
+    #[test]
+    fn labels_come_in_githubs_order_each_name_once() {
+        let custom = [
+            "gpu".to_owned(),
+            "GPU".to_owned(),
+            "linux".to_owned(),
+            "big".to_owned(),
+        ];
+        assert_eq!(
+            label_names(Os::Linux, Architecture::Arm64, &custom),
+            ["self-hosted", "ARM64", "Linux", "gpu", "big"]
+        );
+    }
+}
