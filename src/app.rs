@@ -8,6 +8,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::Request;
 use axum::http::{HeaderName, Response};
+use axum::middleware::from_fn_with_state;
+use axum::routing::any;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
@@ -34,6 +36,12 @@ pub fn router(state: AppState) -> Router {
     // the request's span is made, and copied onto the response inside it.
     Router::new()
         .nest("/api/v3", api::routes(state.clone()))
+        // `nest` leaves `/api/v3/` to the outer fallback; it is still an API
+        // path, answered with GitHub's headers.
+        .route(
+            "/api/v3/",
+            any(not_found).layer(from_fn_with_state(state.clone(), api::github::layer)),
+        )
         .nest("/_mock", control::routes())
         .fallback(not_found)
         .with_state(state)

@@ -2,7 +2,7 @@
 
 mod cli;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,12 +13,14 @@ use ghes_mock::GhesMock;
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    // Logs go to stderr; stdout carries only the ready line.
+    // Logs go to stderr; stdout carries only the ready line. Colours only on
+    // a terminal: a log file or CI capture gets plain, greppable lines.
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     match cli.command {
         cli::Command::Serve(args) => serve(args).await,
@@ -40,29 +42,39 @@ async fn serve(args: cli::ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Listen for signals before the ready line: a script may send one as
+    // soon as it has read it.
+    let stop = shutdown_signal();
     println!("ghes-mock listening on {}", mock.api_url());
     let _ = std::io::stdout().flush();
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     mock.shutdown().await;
     ExitCode::SUCCESS
 }
 
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return interrupt.await.unwrap_or_default(),
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
+/// SIGINT or SIGTERM. The handlers are installed when this is called, not
+/// when the future is first polled.
+#[cfg(unix)]
+fn shutdown_signal() -> impl Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let interrupt = signal(SignalKind::interrupt());
+    let terminate = signal(SignalKind::terminate());
+    async move {
+        match (interrupt, terminate) {
+            (Ok(mut interrupt), Ok(mut terminate)) => {
+                tokio::select! {
+                    _ = interrupt.recv() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            _ => tokio::signal::ctrl_c().await.unwrap_or_default(),
         }
     }
-    #[cfg(not(unix))]
-    interrupt.await.unwrap_or_default();
+}
+
+/// Ctrl-C.
+#[cfg(not(unix))]
+fn shutdown_signal() -> impl Future<Output = ()> {
+    async { tokio::signal::ctrl_c().await.unwrap_or_default() }
 }

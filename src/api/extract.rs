@@ -56,6 +56,23 @@ impl<S: Send + Sync> FromRequestParts<S> for RunnerId {
     }
 }
 
+/// Path captures; ones that cannot be read (invalid UTF-8 once decoded) are a
+/// resource that does not exist, answered as GitHub's 404 rather than axum's
+/// plain-text 400.
+#[derive(Debug, Clone)]
+pub struct Captures<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Captures<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let Path(captures) = Path::<T>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        Ok(Captures(captures))
+    }
+}
+
 /// A JSON request body, parsed as GitHub does: text that is not JSON is 400
 /// `Problems parsing JSON`; JSON of the wrong shape is 422 with the field
 /// named. An empty body reads as `{}`.
@@ -72,6 +89,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         } else {
             &bytes
         };
+        // Syntax first: reading into `T` stops at its first wrong field and
+        // never looks past the value, so `{"busy": ` or `{} x` would pass as
+        // JSON.
+        if serde_json::from_slice::<serde::de::IgnoredAny>(text).is_err() {
+            return Err(Error::ProblemsParsingJson);
+        }
         let de = &mut serde_json::Deserializer::from_slice(text);
         match serde_path_to_error::deserialize(de) {
             Ok(value) => Ok(JsonBody(value)),

@@ -3,10 +3,10 @@
 //! calling runner methods) and `/rate_limit`.
 
 use axum::Json;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use serde_json::{Value, json};
 
-use super::extract::Origin;
+use super::extract::{Captures, Origin};
 use crate::app::AppState;
 use crate::clock::format_ms;
 use crate::error::Error;
@@ -39,7 +39,7 @@ pub async fn get_rate_limit(
 pub async fn get_org(
     State(state): State<AppState>,
     Origin(origin): Origin,
-    Path(org): Path<String>,
+    Captures(org): Captures<String>,
 ) -> Result<Json<Value>, Error> {
     let row = state.service.scope(&Scope::Org(org)).await?;
     Ok(Json(organization(&origin, row.scope_id, &row.name)))
@@ -50,17 +50,20 @@ pub async fn get_repo(
     State(state): State<AppState>,
     Origin(origin): Origin,
     Extension(principal): Extension<Principal>,
-    Path((owner, repo)): Path<(String, String)>,
+    Captures((owner, repo)): Captures<(String, String)>,
 ) -> Result<Json<Value>, Error> {
     let owner_row = state.service.scope(&Scope::Org(owner.clone())).await?;
     let row = state.service.scope(&Scope::Repo { owner, repo }).await?;
-    let (owner, name) = row
+    // The owner is spelled as the owner was first seen, everywhere in the body.
+    let owner = owner_row.name.as_str();
+    let name = row
         .name
         .split_once('/')
-        .unwrap_or((&owner_row.name, &row.name));
+        .map_or(row.name.as_str(), |(_, name)| name);
     let created = format_ms(0);
-    let api = format!("{origin}/api/v3/repos/{owner}/{name}");
-    let html = format!("{origin}/{owner}/{name}");
+    let path = format!("{}/{}", path_segment(owner), path_segment(name));
+    let api = format!("{origin}/api/v3/repos/{path}");
+    let html = format!("{origin}/{path}");
     let mut body = json!({
         "id": row.scope_id,
         "node_id": node_id("Repository", row.scope_id),
@@ -88,7 +91,7 @@ pub async fn get_repo(
         "pushed_at": created, "created_at": created, "updated_at": created,
         "clone_url": format!("{html}.git"),
         "git_url": format!("{html}.git").replacen("http", "git", 1),
-        "ssh_url": format!("git@{}:{owner}/{name}.git", host_of(&origin)),
+        "ssh_url": format!("git@{}:{path}.git", host_of(&origin)),
         "svn_url": html,
     });
     // GitHub tells an authenticated caller what it may do with the repository.
@@ -146,7 +149,8 @@ const REPOSITORY_URLS: &[(&str, &str)] = &[
 ];
 
 fn organization(origin: &str, id: i64, login: &str) -> Value {
-    let api = format!("{origin}/api/v3/orgs/{login}");
+    let segment = path_segment(login);
+    let api = format!("{origin}/api/v3/orgs/{segment}");
     json!({
         "login": login,
         "id": id,
@@ -160,7 +164,7 @@ fn organization(origin: &str, id: i64, login: &str) -> Value {
         "public_members_url": format!("{api}/public_members{{/member}}"),
         "avatar_url": format!("{origin}/avatars/u/{id}"),
         "description": null,
-        "html_url": format!("{origin}/{login}"),
+        "html_url": format!("{origin}/{segment}"),
         "type": "Organization",
         "created_at": format_ms(0),
         "updated_at": format_ms(0),
@@ -168,7 +172,8 @@ fn organization(origin: &str, id: i64, login: &str) -> Value {
 }
 
 fn user(origin: &str, id: i64, login: &str) -> Value {
-    let api = format!("{origin}/api/v3/users/{login}");
+    let segment = path_segment(login);
+    let api = format!("{origin}/api/v3/users/{segment}");
     json!({
         "login": login,
         "id": id,
@@ -176,7 +181,7 @@ fn user(origin: &str, id: i64, login: &str) -> Value {
         "avatar_url": format!("{origin}/avatars/u/{id}"),
         "gravatar_id": "",
         "url": api,
-        "html_url": format!("{origin}/{login}"),
+        "html_url": format!("{origin}/{segment}"),
         "followers_url": format!("{api}/followers"),
         "following_url": format!("{api}/following{{/other_user}}"),
         "gists_url": format!("{api}/gists{{/gist_id}}"),
@@ -195,6 +200,20 @@ fn user(origin: &str, id: i64, login: &str) -> Value {
 fn node_id(kind: &str, id: i64) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(format!("0{}:{kind}{id}", kind.len()))
+}
+
+/// A name as one segment of a URL path: GitHub's own names pass unchanged,
+/// anything else a client put in the request path is percent-encoded, so the
+/// URLs in a body stay URLs.
+fn path_segment(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn host_of(origin: &str) -> &str {

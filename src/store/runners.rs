@@ -54,6 +54,12 @@ fn into_runners(rows: Vec<RunnerRow>) -> Result<Vec<Runner>, sqlx::Error> {
 
 /// One page of a scope's runners in id order. The offset is walked on the
 /// `(scope_id, runner_id)` index; only the page's rows are read.
+const PAGE: &str = concat!(
+    "SELECT ",
+    runner_columns!(),
+    " FROM runner r WHERE r.scope_id = ?1 ORDER BY r.runner_id LIMIT ?2 OFFSET ?3"
+);
+
 #[tracing::instrument(skip_all)]
 pub async fn page(
     db: impl SqliteExecutor<'_>,
@@ -61,17 +67,12 @@ pub async fn page(
     limit: u32,
     offset: u64,
 ) -> Result<Vec<Runner>, sqlx::Error> {
-    let rows = sqlx::query_as(concat!(
-        "SELECT ",
-        runner_columns!(),
-        " FROM runner r
-          WHERE r.scope_id = ?1 ORDER BY r.runner_id LIMIT ?2 OFFSET ?3"
-    ))
-    .bind(scope_id)
-    .bind(limit)
-    .bind(i64::try_from(offset).unwrap_or(i64::MAX))
-    .fetch_all(db)
-    .await?;
+    let rows = sqlx::query_as(PAGE)
+        .bind(scope_id)
+        .bind(limit)
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(db)
+        .await?;
     into_runners(rows)
 }
 
@@ -256,4 +257,40 @@ pub async fn update(
     .execute(db)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Store;
+
+    #[tokio::test]
+    async fn a_page_is_read_through_indexes_without_scanning_a_table() {
+        let store = Store::connect(None).await.unwrap();
+        let plan: Vec<(i64, i64, i64, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {PAGE}")))
+                .bind(1)
+                .bind(30)
+                .bind(9000)
+                .fetch_all(store.reader())
+                .await
+                .unwrap();
+        let steps: Vec<&str> = plan
+            .iter()
+            .map(|(_, _, _, detail)| detail.as_str())
+            .collect();
+        assert!(
+            steps
+                .iter()
+                .any(|s| s.contains("USING") && s.contains("runner_scope_id")),
+            "{steps:?}"
+        );
+        // The only sort allowed is of one runner's few labels, never of the page.
+        assert!(
+            !steps
+                .iter()
+                .any(|s| s.starts_with("SCAN") || s.contains("TEMP B-TREE FOR ORDER BY")),
+            "{steps:?}"
+        );
+    }
 }
