@@ -1,0 +1,862 @@
+//! The `ghes-mock` binary as a script runs it: the ready line, flags and
+//! their environment twins, fixtures that stop start-up, a database file
+//! across restarts, graceful shutdown on SIGTERM/SIGINT, logs and help.
+//!
+//! Every child process is killed when its guard is dropped, so a failing
+//! assertion never leaves a server behind. The only waiting is process
+//! supervision: reading the ready line and waiting for an exit, each with a
+//! deadline.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::contract::assert_response_matches;
+use crate::helpers::{ApiResponse, assert_error_shape, assert_github_headers};
+
+const BIN: &str = env!("CARGO_BIN_EXE_ghes-mock");
+
+/// How long a process may take to print its ready line or to exit.
+const DEADLINE: Duration = Duration::from_secs(10);
+
+/// Variables the binary reads; cleared so the test's own environment never
+/// leaks into the child.
+const ENV_VARS: [&str; 9] = [
+    "GHES_MOCK_BIND",
+    "GHES_MOCK_DATABASE",
+    "GHES_MOCK_SEED",
+    "GHES_MOCK_TOKENS",
+    "GHES_MOCK_GHES_VERSION",
+    "GHES_MOCK_RUNNER_VERSION",
+    "GHES_MOCK_TOKEN_TTL",
+    "GHES_MOCK_RATE_LIMIT",
+    "RUST_LOG",
+];
+
+const READY_PREFIX: &str = "ghes-mock listening on http://127.0.0.1:";
+
+fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(BIN);
+    command.args(args);
+    for name in ENV_VARS {
+        command.env_remove(name);
+    }
+    command.envs(envs.iter().copied());
+    command
+}
+
+/// A running `ghes-mock`, killed when dropped.
+struct Process {
+    child: Child,
+    stdout: Receiver<String>,
+    stderr: Option<JoinHandle<String>>,
+}
+
+impl Process {
+    fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Process {
+        let mut child = command(args, envs)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (lines, stdout_lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr = child.stderr.take().expect("piped stderr");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr.read_to_string(&mut text);
+            text
+        });
+        Process {
+            child,
+            stdout: stdout_lines,
+            stderr: Some(stderr),
+        }
+    }
+
+    /// The next line on stdout; `None` once stdout is closed.
+    fn next_line(&self) -> Option<String> {
+        match self.stdout.recv_timeout(DEADLINE) {
+            Ok(line) => Some(line),
+            Err(RecvTimeoutError::Disconnected) => None,
+            Err(RecvTimeoutError::Timeout) => panic!("no line on stdout within {DEADLINE:?}"),
+        }
+    }
+
+    /// Reads the ready line and returns the port it names.
+    fn ready(&mut self) -> u16 {
+        let Some(line) = self.next_line() else {
+            let status = self.wait_for_exit();
+            panic!(
+                "exited ({status}) before the ready line; stderr:\n{}",
+                self.stderr()
+            );
+        };
+        ready_port(&line)
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(sent.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the process to exit, at most [`DEADLINE`].
+    fn wait_for_exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still running {DEADLINE:?} later"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Everything the process wrote on stderr; call after it exited.
+    fn stderr(&mut self) -> String {
+        self.stderr
+            .take()
+            .map(|reader| reader.join().expect("the stderr reader"))
+            .unwrap_or_default()
+    }
+
+    /// The lines left on stdout; call after it exited.
+    fn rest_of_stdout(&self) -> Vec<String> {
+        std::iter::from_fn(|| self.next_line()).collect()
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The port of `ghes-mock listening on http://127.0.0.1:PORT/api/v3`.
+fn ready_port(line: &str) -> u16 {
+    let port = line
+        .strip_prefix(READY_PREFIX)
+        .and_then(|rest| rest.strip_suffix("/api/v3"))
+        .and_then(|port| port.parse::<u16>().ok())
+        .unwrap_or_else(|| panic!("not the ready line: {line:?}"));
+    assert_ne!(port, 0, "the ready line shows the real port");
+    assert_eq!(line, format!("{READY_PREFIX}{port}/api/v3"));
+    port
+}
+
+/// Runs a process that must stop before it is ready; returns its exit
+/// status, stdout and stderr.
+fn run_to_exit(args: &[&str], envs: &[(&str, &str)]) -> (ExitStatus, String, String) {
+    let mut process = Process::spawn(args, envs);
+    let status = process.wait_for_exit();
+    let stdout = process.rest_of_stdout().join("\n");
+    (status, stdout, process.stderr())
+}
+
+/// The server's view of a client: an HTTP client and the base URL.
+struct Client {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    fn new(port: u16) -> Client {
+        Client {
+            http: reqwest::Client::builder()
+                .timeout(DEADLINE)
+                .build()
+                .unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+        }
+    }
+
+    /// `/api/v3{path}`, checked against GHES's headers and, for a success, the
+    /// contract's `template` operation.
+    async fn api(
+        &self,
+        method: Method,
+        path: &str,
+        template: &str,
+        token: Option<&str>,
+    ) -> ApiResponse {
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}/api/v3{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("token {token}"));
+        }
+        let response = read(request).await;
+        assert_github_headers(&response);
+        if response.status >= 400 {
+            assert_error_shape(&response.body);
+        } else {
+            assert_response_matches(method.as_str(), template, response.status, &response.body);
+        }
+        response
+    }
+
+    async fn control(&self, method: Method, path: &str, body: Option<Value>) -> ApiResponse {
+        let mut request = self
+            .http
+            .request(method, format!("{}/_mock{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        read(request).await
+    }
+
+    /// Registers a runner in an organization; returns it.
+    async fn register(&self, org: &str, name: &str, token: &str) -> Value {
+        let created = self
+            .api(
+                Method::POST,
+                &format!("/orgs/{org}/actions/runners/registration-token"),
+                "/orgs/{org}/actions/runners/registration-token",
+                Some(token),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{:?}", created.body);
+        let body = json!({"token": created.body["token"], "name": name, "labels": ["gpu"]});
+        let runner = self.control(Method::POST, "/runners", Some(body)).await;
+        assert_eq!(runner.status, 201, "{:?}", runner.body);
+        runner.body
+    }
+}
+
+async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("a whole body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{status}: not JSON ({e})"))
+    };
+    ApiResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn write_seed(dir: &Path, name: &str, seed: &Value) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(seed).unwrap()).unwrap();
+    path.to_str().expect("a UTF-8 path").to_owned()
+}
+
+fn stop_with(process: &mut Process, signal: &str) {
+    process.signal(signal);
+    let status = process.wait_for_exit();
+    assert_eq!(
+        status.code(),
+        Some(0),
+        "{signal}: {status}; stderr:\n{}",
+        process.stderr()
+    );
+}
+
+const RUNNERS_PATH: &str = "/orgs/{org}/actions/runners";
+
+// --- the ready line -----------------------------------------------------------------
+
+#[tokio::test]
+async fn serve_prints_the_ready_line_with_the_real_port_and_answers_at_once() {
+    // Arrange + Act
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0"], &[]);
+    let port = process.ready();
+
+    // Assert: no waiting between the line and the first request.
+    let client = Client::new(port);
+    let health = client.control(Method::GET, "/health", None).await;
+    assert_eq!(health.status, 200);
+    assert_eq!(health.body, json!({"status": "ok"}));
+    let meta = client.api(Method::GET, "/meta", "/meta", Some("t")).await;
+    assert_eq!(meta.body["installed_version"], "3.1.0");
+    stop_with(&mut process, "TERM");
+    assert_eq!(
+        process.rest_of_stdout(),
+        Vec::<String>::new(),
+        "one line on stdout"
+    );
+}
+
+#[tokio::test]
+async fn the_bind_address_can_come_from_the_environment() {
+    let mut process = Process::spawn(&["serve"], &[("GHES_MOCK_BIND", "127.0.0.1:0")]);
+
+    let port = process.ready();
+
+    let health = Client::new(port)
+        .control(Method::GET, "/health", None)
+        .await;
+    assert_eq!(health.status, 200);
+    stop_with(&mut process, "TERM");
+}
+
+#[tokio::test]
+async fn a_port_already_in_use_stops_start_up_naming_the_address() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = taken.local_addr().unwrap().to_string();
+
+    let (status, stdout, stderr) = run_to_exit(&["serve", "--bind", &address], &[]);
+
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert_eq!(stdout, "", "no ready line");
+    assert!(
+        stderr.contains(&format!("cannot listen on {address}")),
+        "{stderr}"
+    );
+}
+
+// --- tokens from the environment -------------------------------------------------------
+
+#[tokio::test]
+async fn tokens_from_the_environment_turn_on_strict_mode_with_each_tokens_scopes() {
+    let mut process = Process::spawn(
+        &["serve"],
+        &[
+            ("GHES_MOCK_BIND", "127.0.0.1:0"),
+            ("GHES_MOCK_TOKENS", "a:repo b:admin:org"),
+        ],
+    );
+    let client = Client::new(process.ready());
+    let repo_runners = "/repos/octo-org/octo-repo/actions/runners";
+    let org_runners = "/orgs/octo-org/actions/runners";
+
+    let a_on_repo = client
+        .api(
+            Method::GET,
+            repo_runners,
+            "/repos/{owner}/{repo}/actions/runners",
+            Some("a"),
+        )
+        .await;
+    let a_on_org = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("a"))
+        .await;
+    let b_on_org = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("b"))
+        .await;
+    let unknown = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("c"))
+        .await;
+
+    assert_eq!(a_on_repo.status, 200, "{:?}", a_on_repo.body);
+    assert_eq!(a_on_repo.header("x-oauth-scopes"), Some("repo"));
+    assert_eq!(a_on_org.status, 403, "{:?}", a_on_org.body);
+    assert_eq!(
+        a_on_org.body["message"],
+        "Must have admin rights to Repository."
+    );
+    assert_eq!(b_on_org.status, 200, "{:?}", b_on_org.body);
+    assert_eq!(b_on_org.header("x-oauth-scopes"), Some("admin:org"));
+    assert_eq!(unknown.status, 401);
+    assert_eq!(unknown.body["message"], "Bad credentials");
+    stop_with(&mut process, "TERM");
+}
+
+// --- fixtures ------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn a_seed_file_is_served_with_its_tokens_and_runners() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = write_seed(
+        dir.path(),
+        "seed.json",
+        &json!({
+            "tokens": [{"token": "seeded-token", "scopes": ["admin:org"]}],
+            "orgs": ["octo-org"],
+            "runners": [
+                {"scope": "orgs/octo-org", "name": "linux_runner", "labels": ["gpu"], "busy": true},
+                {"scope": "orgs/octo-org", "name": "mac_runner", "os": "macos", "status": "offline"},
+            ]
+        }),
+    );
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--seed", &seed], &[]);
+    let client = Client::new(process.ready());
+
+    let list = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("seeded-token"),
+        )
+        .await;
+    let stranger = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("other"),
+        )
+        .await;
+
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    assert_eq!(list.body["total_count"], 2);
+    let runners = list.body["runners"].as_array().unwrap();
+    assert_eq!(runners[0]["name"], "linux_runner");
+    assert_eq!(runners[0]["busy"], true);
+    assert_eq!(runners[0]["labels"][3]["name"], "gpu");
+    assert_eq!(runners[1]["name"], "mac_runner");
+    assert_eq!(runners[1]["os"], "macos");
+    assert_eq!(runners[1]["status"], "offline");
+    assert_eq!(
+        stranger.status, 401,
+        "the seed's tokens make the server strict"
+    );
+    stop_with(&mut process, "TERM");
+}
+
+#[tokio::test]
+async fn a_seed_file_with_a_bad_os_stops_start_up_with_code_2_naming_file_place_and_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = write_seed(
+        dir.path(),
+        "bad-os.json",
+        &json!({"runners": [
+            {"scope": "orgs/octo-org", "name": "fine"},
+            {"scope": "orgs/octo-org", "name": "odd", "os": "solaris"},
+        ]}),
+    );
+
+    for (args, envs) in [
+        (
+            vec!["serve", "--bind", "127.0.0.1:0", "--seed", &seed],
+            vec![],
+        ),
+        (
+            vec!["serve", "--bind", "127.0.0.1:0"],
+            vec![("GHES_MOCK_SEED", seed.as_str())],
+        ),
+    ] {
+        let (status, stdout, stderr) = run_to_exit(&args, &envs);
+
+        assert_eq!(status.code(), Some(2), "{args:?} {envs:?}: {stderr}");
+        assert_eq!(stdout, "", "no ready line");
+        let line = stderr
+            .lines()
+            .find(|line| line.starts_with("ghes-mock: seed file "))
+            .unwrap_or_else(|| panic!("no seed error on stderr:\n{stderr}"));
+        assert!(
+            line.starts_with(&format!("ghes-mock: seed file {seed}: runners[1].os")),
+            "{line}"
+        );
+        assert!(
+            line.ends_with(r#": unknown os "solaris" (expected linux, macos, windows)"#),
+            "{line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_seed_file_that_is_not_json_stops_start_up_with_code_2_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("broken.json");
+    std::fs::write(&path, "{\n  \"orgs\": [\"octo-org\"\n}\n").unwrap();
+    let seed = path.to_str().unwrap();
+
+    let (status, stdout, stderr) =
+        run_to_exit(&["serve", "--bind", "127.0.0.1:0", "--seed", seed], &[]);
+
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(&format!(
+            "ghes-mock: seed file {seed}: orgs (line 3 column 1): expected `,` or `]`"
+        )),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn a_missing_seed_file_stops_start_up_with_code_2_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed = dir.path().join("absent.json");
+    let seed = seed.to_str().unwrap();
+
+    let (status, stdout, stderr) =
+        run_to_exit(&["serve", "--bind", "127.0.0.1:0", "--seed", seed], &[]);
+
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains(&format!("ghes-mock: seed file {seed}: ")),
+        "{stderr}"
+    );
+}
+
+// --- a database file across restarts -------------------------------------------------------
+
+#[tokio::test]
+async fn a_database_file_keeps_a_registered_runner_across_a_sigterm_restart() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.sqlite3");
+    let db = db.to_str().unwrap();
+    let args = ["serve", "--bind", "127.0.0.1:0", "--database", db];
+    let mut first = Process::spawn(&args, &[]);
+    let client = Client::new(first.ready());
+    let runner = client.register("octo-org", "survivor", "t").await;
+    let path = format!("/orgs/octo-org/actions/runners/{}", runner["id"]);
+
+    // Act
+    stop_with(&mut first, "TERM");
+    let mut second = Process::spawn(&args, &[]);
+    let client = Client::new(second.ready());
+
+    // Assert
+    let got = client
+        .api(
+            Method::GET,
+            &path,
+            "/orgs/{org}/actions/runners/{runner_id}",
+            Some("t"),
+        )
+        .await;
+    assert_eq!(got.status, 200, "{:?}", got.body);
+    assert_eq!(got.body, runner);
+    stop_with(&mut second, "TERM");
+    let wal = Path::new(db).with_extension("sqlite3-wal");
+    assert!(
+        std::fs::metadata(&wal).map_or(true, |m| m.len() == 0),
+        "a clean shutdown checkpoints the write-ahead log"
+    );
+}
+
+#[tokio::test]
+async fn the_database_path_can_come_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("env.sqlite3");
+    let envs = [
+        ("GHES_MOCK_BIND", "127.0.0.1:0"),
+        ("GHES_MOCK_DATABASE", db.to_str().unwrap()),
+    ];
+    let mut first = Process::spawn(&["serve"], &envs);
+    let runner = Client::new(first.ready())
+        .register("octo-org", "kept", "t")
+        .await;
+    stop_with(&mut first, "INT");
+
+    let mut second = Process::spawn(&["serve"], &envs);
+    let client = Client::new(second.ready());
+    let list = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("t"),
+        )
+        .await;
+
+    assert_eq!(list.body["runners"], json!([runner]));
+    stop_with(&mut second, "TERM");
+}
+
+// --- graceful shutdown ------------------------------------------------------------------------
+
+/// What one request of a burst saw.
+#[derive(Debug)]
+enum Outcome {
+    /// No connection: the server had stopped listening.
+    Refused(String),
+    /// Connected, then no answer: a request dropped in flight.
+    Dropped(String),
+    /// A status and the whole body.
+    Answered { status: u16, body: Value },
+    /// A status, then the body broke off.
+    Truncated { status: u16, error: String },
+}
+
+#[tokio::test]
+async fn sigterm_answers_the_requests_in_flight_and_exits_0() {
+    // Arrange: 250 runners; a burst of 50 list requests of up to 100 each.
+    let dir = tempfile::tempdir().unwrap();
+    let runners: Vec<Value> = (0..250)
+        .map(|i| json!({"scope": "orgs/octo-org", "name": format!("r-{i}")}))
+        .collect();
+    let seed = write_seed(dir.path(), "seed.json", &json!({"runners": runners}));
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--seed", &seed], &[]);
+    let client = Client::new(process.ready());
+    let first_answer = Arc::new(tokio::sync::Notify::new());
+    let mut burst = Vec::new();
+    for i in 0..50 {
+        let http = client.http.clone();
+        let page = i % 3 + 1;
+        let url = format!(
+            "{}/api/v3/orgs/octo-org/actions/runners?per_page=100&page={page}",
+            client.base
+        );
+        let first_answer = first_answer.clone();
+        burst.push(tokio::spawn(async move {
+            let response = match http
+                .get(url)
+                .header("Authorization", "token t")
+                .send()
+                .await
+            {
+                Ok(response) => response,
+                Err(error) if error.is_connect() => {
+                    return (page, Outcome::Refused(error.to_string()));
+                }
+                Err(error) => return (page, Outcome::Dropped(error.to_string())),
+            };
+            first_answer.notify_one();
+            let status = response.status().as_u16();
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| e.to_string())
+                .and_then(|bytes| {
+                    serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string())
+                });
+            match body {
+                Ok(body) => (page, Outcome::Answered { status, body }),
+                Err(error) => (page, Outcome::Truncated { status, error }),
+            }
+        }));
+    }
+
+    // Act: stop the server as soon as the first answer is back, with the
+    // rest under way.
+    tokio::time::timeout(DEADLINE, first_answer.notified())
+        .await
+        .expect("a first answer");
+    process.signal("TERM");
+    let mut outcomes = Vec::new();
+    for request in burst {
+        outcomes.push(request.await.expect("the request task"));
+    }
+
+    // Assert
+    let status = process.wait_for_exit();
+    let stderr = process.stderr();
+    assert_eq!(status.code(), Some(0), "{status}; stderr:\n{stderr}");
+    // The server logs a line per answer; some must come after it began to
+    // shut down, or the signal missed the burst and this test proved nothing.
+    let answered_while_stopping = stderr
+        .lines()
+        .skip_while(|line| !line.contains("shutting down"))
+        .filter(|line| line.contains("answered"))
+        .count();
+    assert!(
+        answered_while_stopping >= 1,
+        "every request was answered before the signal:\n{stderr}"
+    );
+    for (page, outcome) in &outcomes {
+        match outcome {
+            Outcome::Answered { status, body } => {
+                assert_eq!(*status, 200, "page {page}: {body}");
+                assert_response_matches("GET", RUNNERS_PATH, 200, body);
+                assert_eq!(body["total_count"], 250);
+                let expected = if *page == 3 { 50 } else { 100 };
+                assert_eq!(
+                    body["runners"].as_array().map(Vec::len),
+                    Some(expected),
+                    "page {page}"
+                );
+            }
+            Outcome::Truncated { status, error } => {
+                panic!("page {page}: {status} then the body broke off: {error}")
+            }
+            Outcome::Dropped(error) => panic!("page {page}: connected, then no answer: {error}"),
+            // Sent after the server stopped listening: a client sees a refusal.
+            Outcome::Refused(_) => {}
+        }
+    }
+    let unanswered: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|(_, outcome)| match outcome {
+            Outcome::Refused(error) => Some(error.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        unanswered.len() < outcomes.len(),
+        "none answered: {unanswered:?}"
+    );
+    assert_eq!(process.rest_of_stdout(), Vec::<String>::new());
+    drop(client);
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_does_not_hold_up_shutdown() {
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0"], &[]);
+    let client = Client::new(process.ready());
+    // The client keeps this connection open in its pool.
+    assert_eq!(
+        client
+            .api(Method::GET, "/meta", "/meta", Some("t"))
+            .await
+            .status,
+        200
+    );
+
+    stop_with(&mut process, "TERM");
+
+    drop(client);
+}
+
+#[tokio::test]
+async fn sigint_stops_the_server_with_exit_code_0() {
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0"], &[]);
+    let client = Client::new(process.ready());
+    assert_eq!(
+        client.control(Method::GET, "/health", None).await.status,
+        200
+    );
+
+    stop_with(&mut process, "INT");
+
+    let refused = client
+        .http
+        .get(format!("{}/_mock/health", client.base))
+        .send()
+        .await;
+    assert!(refused.is_err(), "nothing listens any more");
+}
+
+// --- logs --------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn rust_log_debug_logs_each_request_on_stderr_and_never_a_token() {
+    // Arrange
+    let secret = "ghp_SECRET_personal_token_42";
+    let mut process = Process::spawn(
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("RUST_LOG", "debug")],
+    );
+    let client = Client::new(process.ready());
+
+    // Act
+    let runner = client.register("octo-org", "logged", secret).await;
+    let path = format!("/orgs/octo-org/actions/runners/{}", runner["id"]);
+    let got = client
+        .api(
+            Method::GET,
+            &path,
+            "/orgs/{org}/actions/runners/{runner_id}",
+            Some(secret),
+        )
+        .await;
+    assert_eq!(got.status, 200);
+    let state = client.control(Method::GET, "/state", None).await;
+    let registration_token = state.body["tokens"][0]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    stop_with(&mut process, "TERM");
+
+    // Assert
+    assert_eq!(
+        process.rest_of_stdout(),
+        Vec::<String>::new(),
+        "stdout has only the ready line"
+    );
+    let stderr = process.stderr();
+    let request_lines: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("answered"))
+        .collect();
+    assert!(
+        request_lines.iter().any(
+            |line| line.contains(&format!("path=/api/v3{path}")) && line.contains("status=200")
+        ),
+        "no log line for GET {path}:\n{stderr}"
+    );
+    assert!(
+        request_lines
+            .iter()
+            .any(|line| line.contains("path=/_mock/runners") && line.contains("status=201")),
+        "no log line for the registration:\n{stderr}"
+    );
+    assert!(stderr.contains("DEBUG"), "debug lines are on:\n{stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "colour codes in logs written to a pipe:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains(secret),
+        "the personal access token is logged:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains(&registration_token),
+        "the registration token is logged:\n{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn rust_log_error_keeps_request_lines_off_stderr() {
+    let mut process = Process::spawn(
+        &["serve", "--bind", "127.0.0.1:0"],
+        &[("RUST_LOG", "error")],
+    );
+    let client = Client::new(process.ready());
+    assert_eq!(
+        client.control(Method::GET, "/health", None).await.status,
+        200
+    );
+
+    stop_with(&mut process, "TERM");
+
+    let stderr = process.stderr();
+    assert!(!stderr.contains("answered"), "{stderr}");
+}
+
+// --- help ------------------------------------------------------------------------------------------
+
+#[test]
+fn help_lists_the_serve_command_and_serve_help_lists_every_flag_with_its_environment_variable() {
+    let top = command(&["--help"], &[]).output().expect("the binary runs");
+    let serve = command(&["serve", "--help"], &[])
+        .output()
+        .expect("the binary runs");
+
+    assert!(top.status.success());
+    let top = String::from_utf8_lossy(&top.stdout);
+    assert!(top.contains("serve"), "{top}");
+    assert!(serve.status.success());
+    let serve = String::from_utf8_lossy(&serve.stdout);
+    for (flag, env) in [
+        ("--bind", "GHES_MOCK_BIND"),
+        ("--database", "GHES_MOCK_DATABASE"),
+        ("--seed", "GHES_MOCK_SEED"),
+        ("--token", "GHES_MOCK_TOKENS"),
+        ("--ghes-version", "GHES_MOCK_GHES_VERSION"),
+        ("--runner-version", "GHES_MOCK_RUNNER_VERSION"),
+        ("--token-ttl", "GHES_MOCK_TOKEN_TTL"),
+        ("--rate-limit", "GHES_MOCK_RATE_LIMIT"),
+    ] {
+        assert!(serve.contains(flag), "{flag} missing:\n{serve}");
+        assert!(
+            serve.contains(&format!("[env: {env}=")),
+            "{env} missing:\n{serve}"
+        );
+    }
+}

@@ -1,0 +1,308 @@
+//! The harness: a server per test, a client, and checks that every answer
+//! honours GitHub's contract and headers.
+
+use ghes_mock::{GhesMock, GhesMockBuilder, Seed};
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde_json::{Value, json};
+
+use crate::contract::{assert_response_matches, assert_schema_matches};
+
+/// The token tests send unless they say otherwise. In open mode any token works.
+pub const TOKEN: &str = "ghp_test_token";
+
+/// One scope of each kind, as fixtures write them (`SCOPE` in the URLs).
+pub const SCOPES: [&str; 3] = [
+    "enterprises/octo-enterprise",
+    "orgs/octo-org",
+    "repos/octo-org/octo-repo",
+];
+
+pub struct TestApp {
+    pub mock: GhesMock,
+    pub client: reqwest::Client,
+}
+
+/// What a client sees of one answer.
+#[derive(Debug)]
+pub struct ApiResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    /// The JSON body, or `Null` when the body is empty.
+    pub body: Value,
+}
+
+impl ApiResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// A mock in open mode with nothing in it.
+pub async fn spawn_app() -> TestApp {
+    spawn_with(GhesMock::builder()).await
+}
+
+/// A mock started from a fixture, given as JSON.
+pub async fn spawn_seeded(seed: Value) -> TestApp {
+    let seed = Seed::from_json(&seed.to_string()).expect("the test's fixture is valid");
+    spawn_with(GhesMock::builder().seed(seed)).await
+}
+
+pub async fn spawn_with(builder: GhesMockBuilder) -> TestApp {
+    init_logs();
+    TestApp {
+        mock: builder.start().await,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// Logs stay silent unless `TEST_LOG` is set.
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug")
+            .with_test_writer()
+            .try_init();
+    }
+}
+
+impl TestApp {
+    /// `GET /api/v3{path}` with the default token.
+    pub async fn get(&self, path: &str) -> ApiResponse {
+        self.api(Method::GET, path, Some(TOKEN)).await
+    }
+
+    /// `POST /api/v3{path}` with the default token and no body.
+    pub async fn post(&self, path: &str) -> ApiResponse {
+        self.api(Method::POST, path, Some(TOKEN)).await
+    }
+
+    /// `DELETE /api/v3{path}` with the default token.
+    pub async fn delete(&self, path: &str) -> ApiResponse {
+        self.api(Method::DELETE, path, Some(TOKEN)).await
+    }
+
+    /// A request to `/api/v3{path}` with `Authorization: token T` when given.
+    pub async fn api(&self, method: Method, path: &str, token: Option<&str>) -> ApiResponse {
+        let mut request = self.client.request(method.clone(), self.url(path));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("token {token}"));
+        }
+        self.send_api(method, path, request).await
+    }
+
+    /// Sends a request built by the test to `/api/v3{path}`, then checks the
+    /// answer against the contract and GHES's headers.
+    pub async fn send_api(
+        &self,
+        method: Method,
+        path: &str,
+        request: reqwest::RequestBuilder,
+    ) -> ApiResponse {
+        let response = read(request).await;
+        assert_github_headers(&response);
+        assert_contract(method.as_str(), path, &response);
+        response
+    }
+
+    /// A request to the control API, `/_mock{path}`, with a JSON body.
+    pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> ApiResponse {
+        let mut request = self
+            .client
+            .request(method, format!("{}/_mock{path}", self.mock.uri()));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = read(request).await;
+        if response.status >= 400 {
+            assert_error_shape(&response.body);
+        }
+        response
+    }
+
+    /// The absolute URL of `/api/v3{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.mock.api_url())
+    }
+
+    /// A new registration token for a scope (`orgs/octo-org`).
+    pub async fn registration_token(&self, scope: &str) -> String {
+        self.token_of(scope, "registration-token").await
+    }
+
+    /// A new remove token for a scope.
+    pub async fn remove_token(&self, scope: &str) -> String {
+        self.token_of(scope, "remove-token").await
+    }
+
+    async fn token_of(&self, scope: &str, kind: &str) -> String {
+        let response = self.post(&format!("/{scope}/actions/runners/{kind}")).await;
+        assert_eq!(response.status, 201, "{kind}: {:?}", response.body);
+        response.body["token"].as_str().expect("a token").to_owned()
+    }
+
+    /// Registers a runner through the control API; `extra` adds fields
+    /// (`{"labels": ["gpu"], "busy": true}`). Returns the runner.
+    pub async fn register_runner(&self, scope: &str, name: &str, extra: Value) -> Value {
+        let token = self.registration_token(scope).await;
+        let mut body = json!({"token": token, "name": name});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let response = self.control(Method::POST, "/runners", Some(body)).await;
+        assert_eq!(response.status, 201, "register {name}: {:?}", response.body);
+        response.body
+    }
+
+    /// Registers `count` runners named `runner-0`… in one scope, faster than
+    /// one token each.
+    pub async fn register_runners(&self, scope: &str, count: usize) -> Vec<i64> {
+        let token = self.registration_token(scope).await;
+        let mut ids = Vec::with_capacity(count);
+        for i in 0..count {
+            let body = json!({"token": token, "name": format!("runner-{i}")});
+            let response = self.control(Method::POST, "/runners", Some(body)).await;
+            assert_eq!(response.status, 201, "{:?}", response.body);
+            ids.push(response.body["id"].as_i64().expect("an id"));
+        }
+        ids
+    }
+
+    /// Sets the mock clock to wall time + `offset_seconds`.
+    pub async fn set_clock(&self, offset_seconds: i64) {
+        let body = json!({"offset_seconds": offset_seconds});
+        let response = self.control(Method::PUT, "/clock", Some(body)).await;
+        assert_eq!(response.status, 200, "{:?}", response.body);
+    }
+}
+
+async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
+    let response = request.send().await.expect("the server answers");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("a body");
+    let body = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "{status}: body is not JSON ({e}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
+    };
+    ApiResponse {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The headers GHES puts on every API answer.
+pub fn assert_github_headers(response: &ApiResponse) {
+    for name in [
+        "x-github-request-id",
+        "x-github-enterprise-version",
+        "x-github-media-type",
+        "x-ratelimit-limit",
+        "x-ratelimit-remaining",
+        "x-ratelimit-reset",
+        "x-ratelimit-used",
+        "x-ratelimit-resource",
+    ] {
+        assert!(
+            response.header(name).is_some(),
+            "{} lacks {name}: {:?}",
+            response.status,
+            response.headers
+        );
+    }
+    if response.body != Value::Null {
+        assert_eq!(
+            response.header("content-type"),
+            Some("application/json; charset=utf-8"),
+            "{}",
+            response.status
+        );
+    }
+    assert_ne!(
+        response.status, 500,
+        "a client caused a server error: {:?}",
+        response.body
+    );
+}
+
+/// GitHub's error bodies: `{message, documentation_url[, errors]}`.
+pub fn assert_error_shape(body: &Value) {
+    assert!(body["message"].is_string(), "no message: {body}");
+    assert!(
+        body["documentation_url"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("https://docs.github.com/")),
+        "{body}"
+    );
+    if body.get("errors").is_some() {
+        assert_schema_matches("validation-error", body);
+    } else {
+        assert_schema_matches("basic-error", body);
+    }
+}
+
+/// Checks an API body against the contract: the operation's documented
+/// answer for successes, GitHub's error schemas for errors.
+fn assert_contract(method: &str, path: &str, response: &ApiResponse) {
+    let body = &response.body;
+    if response.status >= 400 {
+        assert_error_shape(body);
+        return;
+    }
+    if response.status == 304 {
+        assert_eq!(*body, Value::Null, "304 with a body");
+        return;
+    }
+    let path = path.split('?').next().unwrap_or(path);
+    match template_of(path) {
+        Template::Operation(template) => {
+            assert_response_matches(method, &template, response.status, body)
+        }
+        Template::Schema(name) => assert_schema_matches(name, body),
+    }
+}
+
+enum Template {
+    /// An operation of the contract, by its path template.
+    Operation(String),
+    /// An endpoint outside the runner contract, checked against a component schema.
+    Schema(&'static str),
+}
+
+/// `/orgs/octo/actions/runners/12` → `/orgs/{org}/actions/runners/{runner_id}`.
+fn template_of(path: &str) -> Template {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let (scope, rest) = match segments.as_slice() {
+        ["meta"] => return Template::Operation("/meta".to_owned()),
+        ["rate_limit"] => return Template::Schema("rate-limit-overview"),
+        ["orgs", _] => return Template::Schema("organization-simple"),
+        ["repos", _, _] => return Template::Schema("repository"),
+        ["enterprises", _, rest @ ..] => ("/enterprises/{enterprise}", rest),
+        ["orgs", _, rest @ ..] => ("/orgs/{org}", rest),
+        ["repos", _, _, rest @ ..] => ("/repos/{owner}/{repo}", rest),
+        _ => panic!("no contract for {path}"),
+    };
+    let rest: Vec<&str> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, segment)| match (i, *segment) {
+            (2, "downloads" | "registration-token" | "remove-token") => segment,
+            (2, _) => "{runner_id}",
+            _ => segment,
+        })
+        .collect();
+    Template::Operation(format!("{scope}/{}", rest.join("/")))
+}
+
+/// The path of a scope's runner list (`/orgs/octo-org/actions/runners`).
+pub fn runners_path(scope: &str) -> String {
+    format!("/{scope}/actions/runners")
+}
