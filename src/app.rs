@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::Request;
-use axum::http::{HeaderName, Response};
-use axum::middleware::from_fn_with_state;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::HeaderName;
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
@@ -27,13 +28,20 @@ pub struct AppState {
     pub scheme: &'static str,
     /// Where the server listens, for requests that name no Host.
     pub local_addr: SocketAddr,
+    /// Bodies larger than this are refused with `413`.
+    pub max_body_bytes: usize,
+    /// Requests not answered within this are answered `504`.
+    pub request_timeout: Duration,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-github-request-id");
 
 pub fn router(state: AppState) -> Router {
+    let max_body_bytes = state.max_body_bytes;
     // Layers run outside in, last added first: the request id is set before
     // the request's span is made, and copied onto the response inside it.
+    // Each surface sets its own time limit, inside its own layers, so that a
+    // 504 is answered and logged like any other answer.
     Router::new()
         .nest("/api/v3", api::routes(state.clone()))
         // `nest` leaves `/api/v3/` to the outer fallback; it is still an API
@@ -42,9 +50,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v3/",
             any(not_found).layer(from_fn_with_state(state.clone(), api::github::layer)),
         )
-        .nest("/_mock", control::routes())
+        .nest("/_mock", control::routes(state.clone()))
         .fallback(not_found)
         .with_state(state)
+        // The body extractors answer GitHub's 413 past this limit.
+        .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(
             TraceLayer::new_for_http()
@@ -57,6 +67,18 @@ pub fn router(state: AppState) -> Router {
 
 pub async fn not_found() -> Error {
     Error::NotFound
+}
+
+/// Answers GitHub's `504` to a request not answered in time. The handler is
+/// dropped: a write it had not committed is rolled back.
+pub async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(timeout_ms = limit.as_millis() as u64, "request timed out");
+            Error::Timeout.into_response()
+        }
+    }
 }
 
 /// One span per request. Only the path is recorded: a query may carry an

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use ghes_mock::{ApiToken, Config, DEFAULT_RUNNER_VERSION, Seed};
+use ghes_mock::{ApiToken, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_RUNNER_VERSION, Seed, Tls};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -23,6 +23,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve the API until SIGINT or SIGTERM.
     Serve(ServeArgs),
+    /// Ask a running server's /_mock/health: exit 0 when it answers 200, 1
+    /// otherwise. For container health checks, which then need no shell or
+    /// curl.
+    Healthcheck(HealthcheckArgs),
+    /// Register or remove a runner on a running server, as the runner's own
+    /// config.sh does.
+    #[command(subcommand)]
+    Runner(crate::runner::RunnerCommand),
 }
 
 #[derive(Debug, Args)]
@@ -71,6 +79,84 @@ pub struct ServeArgs {
     /// reported but not enforced otherwise).
     #[arg(long, env = "GHES_MOCK_RATE_LIMIT", value_name = "N")]
     rate_limit: Option<u32>,
+
+    /// Enforce this many registration and remove token requests per token
+    /// per hour, GitHub's separate `actions_runner_registration` budget
+    /// (10000 is reported but not enforced otherwise).
+    #[arg(long, env = "GHES_MOCK_REGISTRATION_RATE_LIMIT", value_name = "N")]
+    registration_rate_limit: Option<u32>,
+
+    /// Remove runners that have been offline this long, in seconds, as
+    /// GitHub does after 14 days; 0 keeps them.
+    #[arg(
+        long,
+        env = "GHES_MOCK_OFFLINE_RUNNER_MAX_AGE",
+        default_value_t = ghes_mock::DEFAULT_OFFLINE_RUNNER_MAX_AGE.as_secs(),
+        value_name = "SECONDS"
+    )]
+    offline_runner_max_age: u64,
+
+    /// Require `Authorization: Bearer TOKEN` on the control API (registering
+    /// and removing runners keep needing only their own tokens).
+    #[arg(long, env = "GHES_MOCK_ADMIN_TOKEN", value_name = "TOKEN")]
+    admin_token: Option<String>,
+
+    /// Log format on stderr: text lines, or one JSON object per line.
+    #[arg(
+        long,
+        env = "GHES_MOCK_LOG_FORMAT",
+        value_enum,
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
+
+    /// Refuse request bodies larger than this with 413.
+    #[arg(
+        long,
+        env = "GHES_MOCK_MAX_BODY_BYTES",
+        value_name = "BYTES",
+        default_value_t = DEFAULT_MAX_BODY_BYTES
+    )]
+    max_body_bytes: usize,
+
+    /// Answer 504 to a request not answered within this many seconds
+    /// (fractions allowed: 0.5).
+    #[arg(
+        long,
+        env = "GHES_MOCK_REQUEST_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "30",
+        value_parser = parse_seconds
+    )]
+    request_timeout: Duration,
+
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(
+        long,
+        env = "GHES_MOCK_TLS_CERT",
+        value_name = "PEM",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --tls-cert.
+    #[arg(
+        long,
+        env = "GHES_MOCK_TLS_KEY",
+        value_name = "PEM",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
+
+    /// Serve HTTPS with a certificate generated for localhost, 127.0.0.1 and
+    /// ::1, written to DIR/cert.pem (for clients to trust) and DIR/key.pem.
+    #[arg(
+        long,
+        env = "GHES_MOCK_TLS_SELF_SIGNED",
+        value_name = "DIR",
+        conflicts_with_all = ["tls_cert", "tls_key"]
+    )]
+    tls_self_signed: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -88,6 +174,71 @@ impl ServeArgs {
             runner_version: self.runner_version,
             token_ttl: Duration::from_secs(self.token_ttl),
             rate_limit: self.rate_limit,
+            registration_rate_limit: self.registration_rate_limit,
+            offline_runner_max_age: (self.offline_runner_max_age > 0)
+                .then(|| Duration::from_secs(self.offline_runner_max_age)),
+            admin_token: self.admin_token,
+            max_body_bytes: self.max_body_bytes,
+            request_timeout: self.request_timeout,
+            tls: match (self.tls_cert, self.tls_key, self.tls_self_signed) {
+                (Some(cert), Some(key), _) => Some(Tls::Files { cert, key }),
+                (_, _, Some(dir)) => Some(Tls::SelfSigned { dir }),
+                _ => None,
+            },
         })
+    }
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// `2024-01-01T00:00:00Z  INFO request{method=GET ...}: answered status=200`
+    Text,
+    /// `{"timestamp": ..., "level": "INFO", "message": "answered", "span": {...}}`
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct HealthcheckArgs {
+    /// The URL to ask; by default /_mock/health on loopback at the port of
+    /// GHES_MOCK_BIND (8080).
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// The address the server was told to listen on; only its port is used.
+    #[arg(long, env = "GHES_MOCK_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Give up after this many seconds.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value = "3",
+        value_parser = parse_seconds
+    )]
+    pub timeout: Duration,
+}
+
+/// A positive number of seconds, fractions allowed (`30`, `0.05`).
+fn parse_seconds(text: &str) -> Result<Duration, String> {
+    text.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|seconds| *seconds > 0.0)
+        .and_then(|seconds| Duration::try_from_secs_f64(seconds).ok())
+        .ok_or_else(|| format!("{text:?} is not a positive number of seconds"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_may_be_fractional_but_must_be_positive() {
+        assert_eq!(parse_seconds("30"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_seconds("0.05"), Ok(Duration::from_millis(50)));
+        for bad in ["0", "-1", "soon", "NaN", "inf", ""] {
+            assert!(parse_seconds(bad).is_err(), "{bad:?}");
+        }
     }
 }

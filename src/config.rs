@@ -10,6 +10,17 @@ use serde::Deserialize;
 
 use crate::seed::Seed;
 
+/// Everything a server is started with; [`Config::default`] is an
+/// in-memory, open-mode GHES 3.1 on a free loopback port.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let config = ghes_mock::Config { ghes_version: "3.1".into(), ..Default::default() };
+/// let mock = ghes_mock::GhesMock::builder().config(config).start().await;
+/// # drop(mock);
+/// # }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Where to listen; port 0 picks a free port.
@@ -28,9 +39,44 @@ pub struct Config {
     pub runner_version: String,
     /// How long registration and remove tokens live.
     pub token_ttl: Duration,
-    /// Requests per token per hour; `None` reports GitHub's default budget
-    /// without enforcing it.
+    /// Requests per token per hour on the `core` resource; `None` reports
+    /// GitHub's default budget without enforcing it.
     pub rate_limit: Option<u32>,
+    /// Request bodies larger than this are refused with `413`.
+    pub max_body_bytes: usize,
+    /// A request not answered within this gets GitHub's `504`.
+    pub request_timeout: Duration,
+    /// Requests per token per hour on `actions_runner_registration` (the
+    /// registration and remove token endpoints); `None` reports GitHub's
+    /// default without enforcing it.
+    pub registration_rate_limit: Option<u32>,
+    /// How long a runner may stay offline before it is removed, as GitHub
+    /// removes them; `None` keeps offline runners for ever.
+    pub offline_runner_max_age: Option<Duration>,
+    /// When set, the control API asks for `Authorization: Bearer` with it
+    /// (runners keep registering and removing with their own tokens).
+    pub admin_token: Option<String>,
+    /// HTTPS instead of plain HTTP when set.
+    pub tls: Option<Tls>,
+}
+
+/// Where the HTTPS certificate comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tls {
+    /// A certificate chain and its private key, as PEM files.
+    Files {
+        /// The certificate chain.
+        cert: PathBuf,
+        /// Its private key.
+        key: PathBuf,
+    },
+    /// A certificate generated at start for `localhost`, `127.0.0.1` and
+    /// `::1`, written to `DIR/cert.pem` (for clients to trust) with its key
+    /// in `DIR/key.pem`.
+    SelfSigned {
+        /// Where `cert.pem` and `key.pem` are written.
+        dir: PathBuf,
+    },
 }
 
 impl Default for Config {
@@ -44,17 +90,40 @@ impl Default for Config {
             runner_version: DEFAULT_RUNNER_VERSION.to_owned(),
             token_ttl: Duration::from_secs(3600),
             rate_limit: None,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            registration_rate_limit: None,
+            offline_runner_max_age: Some(DEFAULT_OFFLINE_RUNNER_MAX_AGE),
+            admin_token: None,
+            tls: None,
         }
     }
 }
+
+/// GitHub removes a self-hosted runner that has been offline for 14 days.
+pub const DEFAULT_OFFLINE_RUNNER_MAX_AGE: Duration = Duration::from_secs(14 * 24 * 3600);
+
+/// Far above any body the API takes (a runner with a hundred labels is a
+/// few kilobytes).
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// How long a request may take before it is answered `504`.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The runner release GHES 3.1 shipped with.
 pub const DEFAULT_RUNNER_VERSION: &str = "2.277.1";
 
 /// A personal access token and its OAuth scopes (`T:admin:org,repo`).
+///
+/// ```
+/// let token: ghes_mock::ApiToken = "ci:admin:org,repo".parse().unwrap();
+/// assert_eq!(token.scopes, ["admin:org", "repo"]);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ApiToken {
+    /// What clients send in `Authorization`.
     pub token: String,
+    /// `admin:enterprise`, `manage_runners:enterprise`, `admin:org`, `repo`, ...
     #[serde(default)]
     pub scopes: Vec<String>,
 }

@@ -20,18 +20,38 @@
 //!
 //! The server runs on the caller's tokio runtime.
 
+#![warn(missing_docs)]
+
 mod api;
 mod app;
 mod clock;
 mod config;
 mod control;
+mod controls;
 mod error;
 mod model;
 mod seed;
 mod server;
 mod service;
 mod store;
+mod tls;
 
-pub use config::{ApiToken, Config, DEFAULT_RUNNER_VERSION};
+pub use config::{
+    ApiToken, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_OFFLINE_RUNNER_MAX_AGE,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_RUNNER_VERSION, Tls,
+};
+pub use error::{Error, FieldError};
+pub use model::{
+    Architecture, Label, LabelKind, Os, Runner, RunnerStatus, Scope, Token, TokenKind,
+};
 pub use seed::{Seed, SeedError, SeedRunner};
 pub use server::{GhesMock, GhesMockBuilder, StartError};
+pub use service::{
+    Fault, LoggedRequest, MockState, Registration, RequestFilter, ScopeState, TokenState,
+};
+pub use tls::TlsError;
+
+// The README's Rust examples run as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

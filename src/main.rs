@@ -1,6 +1,8 @@
 //! The `ghes-mock` binary: flags and environment in, a server out.
 
 mod cli;
+mod healthcheck;
+mod runner;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -10,35 +12,104 @@ use tracing_subscriber::EnvFilter;
 
 use ghes_mock::GhesMock;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+use cli::LogFormat;
+
+fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    // Logs go to stderr; stdout carries only the ready line. Colours only on
-    // a terminal: a log file or CI capture gets plain, greppable lines.
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .init();
     match cli.command {
-        cli::Command::Serve(args) => serve(args).await,
+        cli::Command::Serve(args) => {
+            init_logs(args.log_format);
+            let runtime = match tokio::runtime::Runtime::new() {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    report(args.log_format, &format!("cannot start: {error}"));
+                    return ExitCode::FAILURE;
+                }
+            };
+            runtime.block_on(serve(args))
+        }
+        cli::Command::Healthcheck(args) => healthcheck(&args),
+        cli::Command::Runner(command) => {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => runtime.block_on(runner::run(command)),
+                Err(error) => {
+                    eprintln!("ghes-mock runner: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// Logs go to stderr; stdout carries only the ready line. Text has colours
+/// only on a terminal: a log file or CI capture gets plain, greppable lines.
+fn init_logs(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        // One object per line; the event's fields at the top level, the
+        // request's span (method, path, request_id) under `span`.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
+}
+
+/// A start-up failure, in the log format asked for.
+fn report(format: LogFormat, message: &str) {
+    match format {
+        LogFormat::Text => eprintln!("ghes-mock: {message}"),
+        LogFormat::Json => tracing::error!("{message}"),
+    }
+}
+
+fn healthcheck(args: &cli::HealthcheckArgs) -> ExitCode {
+    let url = match &args.url {
+        Some(url) => match healthcheck::parse_url(url) {
+            Ok(url) => url,
+            Err(error) => {
+                eprintln!("ghes-mock healthcheck: {error}");
+                return ExitCode::from(2);
+            }
+        },
+        None => healthcheck::health_url(args.bind),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let checked = match runtime {
+        Ok(runtime) => runtime.block_on(healthcheck::check(&url, args.timeout)),
+        Err(error) => Err(error.to_string()),
+    };
+    match checked {
+        Ok(()) => {
+            println!("healthy: {url}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("unhealthy: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 async fn serve(args: cli::ServeArgs) -> ExitCode {
+    let format = args.log_format;
     let config = match args.into_config() {
         Ok(config) => config,
         Err(error) => {
-            eprintln!("ghes-mock: {error}");
+            report(format, &error.to_string());
             return ExitCode::from(2);
         }
     };
     let mock = match GhesMock::builder().config(config).try_start().await {
         Ok(mock) => mock,
         Err(error) => {
-            eprintln!("ghes-mock: {error}");
+            report(format, &error.to_string());
             return ExitCode::FAILURE;
         }
     };

@@ -6,40 +6,79 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 /// A self-hosted runner as GitHub shows it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = ghes_mock::GhesMock::start().await;
+/// let runner: ghes_mock::Runner = mock.register_runner("orgs/octo-org", "linux_runner").await;
+/// let json = serde_json::to_value(&runner).unwrap();
+/// assert_eq!(json["os"], "linux");
+/// assert_eq!(json["labels"][0]["type"], "read-only");
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Runner {
+    /// Unique among all runners, never reused.
     pub id: i64,
+    /// Unique in the runner's scope, compared case-insensitively.
     pub name: String,
+    /// `linux`, `macos` or `windows`.
     pub os: Os,
+    /// `online` or `offline`.
     pub status: RunnerStatus,
+    /// Whether the runner is running a job.
     pub busy: bool,
+    /// The read-only labels (`self-hosted`, architecture, OS), then custom ones.
     pub labels: Vec<Label>,
 }
 
 /// A runner label: read-only ones are applied at registration, the others are
 /// `custom`. A label name has the same id on every runner.
+///
+/// ```
+/// use ghes_mock::{Label, LabelKind};
+/// let label: Label = serde_json::from_str(r#"{"id": 1, "name": "self-hosted", "type": "read-only"}"#).unwrap();
+/// assert_eq!(label.kind, LabelKind::ReadOnly);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
+    /// The same for this name on every runner.
     pub id: i64,
+    /// `self-hosted`, `X64`, `Linux`, or a custom name.
     pub name: String,
+    /// `type` on the wire.
     #[serde(rename = "type")]
     pub kind: LabelKind,
 }
 
+/// Whether GitHub applied a label (`read-only`) or it was asked for (`custom`).
+///
+/// ```
+/// assert_eq!(serde_json::to_string(&ghes_mock::LabelKind::Custom).unwrap(), r#""custom""#);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum LabelKind {
+    /// `self-hosted`, the architecture and the OS.
     ReadOnly,
+    /// Any other label.
     Custom,
 }
 
 /// Parses a lowercase word, case-insensitively, as config.sh and the fixtures
 /// write it; displays the word GitHub sends.
 macro_rules! word_enum {
-    ($name:ident, $what:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
+    ($name:ident, $what:literal, $first:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
+        #[doc = concat!("A runner's ", $what, ", written as GitHub writes it and read case-insensitively.")]
+        ///
+        /// ```
+        #[doc = concat!("let parsed: ghes_mock::", stringify!($name), " = ", stringify!($first), ".to_uppercase().parse().unwrap();")]
+        #[doc = concat!("assert_eq!(parsed.to_string(), ", stringify!($first), ");")]
+        /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "lowercase")]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $(#[doc = concat!("`", $word, "`")] $variant),+ }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -49,6 +88,7 @@ macro_rules! word_enum {
         }
 
         impl $name {
+            /// The word GitHub writes.
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $word),+ }
             }
@@ -71,10 +111,10 @@ macro_rules! word_enum {
     };
 }
 
-word_enum!(Os, "os", { Linux => "linux", Macos => "macos", Windows => "windows" });
-word_enum!(Architecture, "architecture", { X64 => "x64", Arm => "arm", Arm64 => "arm64" });
-word_enum!(RunnerStatus, "status", { Online => "online", Offline => "offline" });
-word_enum!(TokenKind, "token kind", { Registration => "registration", Remove => "remove" });
+word_enum!(Os, "os", "linux", { Linux => "linux", Macos => "macos", Windows => "windows" });
+word_enum!(Architecture, "architecture", "x64", { X64 => "x64", Arm => "arm", Arm64 => "arm64" });
+word_enum!(RunnerStatus, "status", "online", { Online => "online", Offline => "offline" });
+word_enum!(TokenKind, "token kind", "registration", { Registration => "registration", Remove => "remove" });
 
 impl Os {
     /// The read-only label GitHub gives runners of this OS.
@@ -101,14 +141,35 @@ impl Architecture {
 /// Where a runner lives: an enterprise, an organization or a repository.
 /// GitHub compares these names case-insensitively; the spelling is kept for
 /// display.
+///
+/// ```
+/// use ghes_mock::Scope;
+/// let scope: Scope = "repos/Octo-Org/Hello".parse().unwrap();
+/// assert_eq!(scope, Scope::Repo { owner: "Octo-Org".into(), repo: "Hello".into() });
+/// assert_eq!(scope.to_string(), "repos/Octo-Org/Hello");
+/// assert!("teams/x".parse::<Scope>().is_err());
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Scope {
+    /// `enterprises/{enterprise}`
     Enterprise(String),
+    /// `orgs/{org}`
     Org(String),
-    Repo { owner: String, repo: String },
+    /// `repos/{owner}/{repo}`
+    Repo {
+        /// The owning organization or user.
+        owner: String,
+        /// The repository's name.
+        repo: String,
+    },
 }
 
 impl Scope {
+    /// `enterprise`, `org` or `repo`.
+    ///
+    /// ```
+    /// assert_eq!(ghes_mock::Scope::Org("o".into()).kind(), "org");
+    /// ```
     pub fn kind(&self) -> &'static str {
         match self {
             Scope::Enterprise(_) => "enterprise",
@@ -118,11 +179,20 @@ impl Scope {
     }
 
     /// The case-insensitive identity under which the scope is stored.
+    ///
+    /// ```
+    /// assert_eq!(ghes_mock::Scope::Org("Octo".into()).key(), "org:octo");
+    /// ```
     pub fn key(&self) -> String {
         format!("{}:{}", self.kind(), self.name()).to_lowercase()
     }
 
     /// `octo-org`, or `octo-org/octo-repo` for a repository.
+    ///
+    /// ```
+    /// let scope: ghes_mock::Scope = "repos/o/r".parse().unwrap();
+    /// assert_eq!(scope.name(), "o/r");
+    /// ```
     pub fn name(&self) -> String {
         match self {
             Scope::Enterprise(name) | Scope::Org(name) => name.clone(),
@@ -131,6 +201,11 @@ impl Scope {
     }
 
     /// Builds a scope from a kind and name as stored.
+    ///
+    /// ```
+    /// use ghes_mock::Scope;
+    /// assert_eq!(Scope::from_stored("org", "octo"), Some(Scope::Org("octo".into())));
+    /// ```
     pub fn from_stored(kind: &str, name: &str) -> Option<Scope> {
         match kind {
             "enterprise" => Some(Scope::Enterprise(name.to_owned())),
@@ -179,8 +254,19 @@ impl FromStr for Scope {
 }
 
 /// A registration or remove token as the token endpoints answer it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = ghes_mock::GhesMock::start().await;
+/// let ghes_mock::Token { token, expires_at } = mock.registration_token("orgs/o").await;
+/// assert!(token.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+/// assert!(expires_at.ends_with("+00:00"));
+/// # }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Token {
+    /// 29 characters of A-Z and 0-9.
     pub token: String,
     /// ISO 8601 with an offset, as GitHub writes it.
     pub expires_at: String,

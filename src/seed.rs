@@ -11,35 +11,66 @@ use serde::Deserialize;
 use crate::config::ApiToken;
 use crate::model::{Architecture, Os, RunnerStatus, Scope};
 
+/// A fixture: what a new database starts with, and what reset returns to.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let seed = ghes_mock::Seed::from_json(r#"{
+///     "orgs": ["octo-org"],
+///     "runners": [{"scope": "orgs/octo-org", "name": "linux_runner", "busy": true}]
+/// }"#).unwrap();
+/// let mock = ghes_mock::GhesMock::builder().seed(seed).start().await;
+/// assert_eq!(mock.state().await.scopes[0].runners[0].name, "linux_runner");
+/// # }
+/// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Seed {
+    /// Personal access tokens; any turns on strict mode.
     #[serde(default)]
     pub tokens: Vec<ApiToken>,
+    /// Enterprise slugs.
     #[serde(default)]
     pub enterprises: Vec<String>,
+    /// Organization logins.
     #[serde(default)]
     pub orgs: Vec<String>,
+    /// Repositories as `owner/repo`.
     #[serde(default)]
     pub repos: Vec<String>,
+    /// Runners, in id order.
     #[serde(default)]
     pub runners: Vec<SeedRunner>,
 }
 
+/// A runner of a fixture; everything but scope and name has the defaults of
+/// a registration.
+///
+/// ```
+/// let seed = ghes_mock::Seed::from_json(r#"{"runners": [{"scope": "orgs/o", "name": "r"}]}"#).unwrap();
+/// assert_eq!(seed.runners[0].os, ghes_mock::Os::Linux);
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SeedRunner {
     /// `enterprises/E`, `orgs/O` or `repos/O/R`.
     pub scope: String,
+    /// Unique in its scope, case-insensitively.
     pub name: String,
+    /// Default `linux`.
     #[serde(default = "default_os")]
     pub os: Os,
+    /// Default `x64`.
     #[serde(default = "default_architecture")]
     pub architecture: Architecture,
+    /// Default `online`.
     #[serde(default = "default_status")]
     pub status: RunnerStatus,
+    /// Default false.
     #[serde(default)]
     pub busy: bool,
+    /// Custom labels.
     #[serde(default)]
     pub labels: Vec<String>,
 }
@@ -55,10 +86,22 @@ fn default_status() -> RunnerStatus {
 }
 
 /// Why a fixture file was refused: which file, where in it, and why.
+///
+/// ```
+/// let path = std::env::temp_dir().join(format!("bad-seed-{}.json", std::process::id()));
+/// std::fs::write(&path, r#"{"runners": [{"scope": "orgs/o", "name": "r", "os": "solaris"}]}"#).unwrap();
+/// let error = ghes_mock::Seed::from_file(&path).unwrap_err();
+/// assert!(error.place.starts_with("runners[0].os"));
+/// assert!(error.to_string().contains("solaris"));
+/// # std::fs::remove_file(path).unwrap();
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeedError {
+    /// The fixture file.
     pub file: PathBuf,
+    /// Where in it: `runners[1].os (line 9 column 25)`.
     pub place: String,
+    /// What is wrong there.
     pub reason: String,
 }
 
@@ -78,6 +121,11 @@ impl std::error::Error for SeedError {}
 
 impl Seed {
     /// Reads and checks a fixture file.
+    ///
+    /// ```
+    /// let missing = ghes_mock::Seed::from_file(std::path::Path::new("/no/such/seed.json"));
+    /// assert!(missing.unwrap_err().to_string().starts_with("seed file /no/such/seed.json"));
+    /// ```
     pub fn from_file(file: &Path) -> Result<Seed, SeedError> {
         let fail = |place: String, reason: String| SeedError {
             file: file.to_owned(),
@@ -90,6 +138,12 @@ impl Seed {
     }
 
     /// Parses and checks fixture text; the error is (place, reason).
+    ///
+    /// ```
+    /// let (place, reason) = ghes_mock::Seed::from_json(r#"{"orgs": ["a"], "colour": 1}"#).unwrap_err();
+    /// assert!(place.starts_with("colour"));
+    /// assert!(reason.contains("unknown field"));
+    /// ```
     pub fn from_json(text: &str) -> Result<Seed, (String, String)> {
         let de = &mut serde_json::Deserializer::from_str(text);
         let seed: Seed = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -152,6 +206,11 @@ impl Seed {
     }
 
     /// Every scope the fixture names, runners' scopes included, in order.
+    ///
+    /// ```
+    /// let seed = ghes_mock::Seed::from_json(r#"{"orgs": ["a"], "runners": [{"scope": "repos/a/b", "name": "r"}]}"#).unwrap();
+    /// assert_eq!(seed.scopes().len(), 2);
+    /// ```
     pub fn scopes(&self) -> Vec<Scope> {
         let named = self
             .enterprises

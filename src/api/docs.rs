@@ -11,6 +11,14 @@ pub fn generic(version: &str) -> String {
     )
 }
 
+/// The rate-limiting section of the REST API's docs.
+pub fn rate_limiting(version: &str) -> String {
+    format!(
+        "https://docs.github.com/enterprise-server@{}/rest/overview/resources-in-the-rest-api#rate-limiting",
+        major_minor(version)
+    )
+}
+
 /// The docs URL of the operation behind a matched route, if it has one.
 pub fn operation(version: &str, method: &Method, matched_path: &str) -> Option<String> {
     let path = matched_path.strip_prefix("/api/v3")?;

@@ -73,6 +73,27 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for Capture
     }
 }
 
+/// Query parameters; ones of the wrong shape are a 422 naming the problem.
+#[derive(Debug, Clone)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let axum::extract::Query(query) =
+            axum::extract::Query::<T>::from_request_parts(parts, state)
+                .await
+                .map_err(|rejection| {
+                    Error::Validation(vec![
+                        FieldError::new("Request", "query", "invalid")
+                            .with_message(rejection.body_text()),
+                    ])
+                })?;
+        Ok(Query(query))
+    }
+}
+
 /// A JSON request body, parsed as GitHub does: text that is not JSON is 400
 /// `Problems parsing JSON`; JSON of the wrong shape is 422 with the field
 /// named. An empty body reads as `{}`.

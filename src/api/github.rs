@@ -3,9 +3,10 @@
 //! operation's docs, and ETags with `304 Not Modified` on reads.
 
 use std::hash::{Hash, Hasher};
+use std::time::Duration;
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, OriginalUri, Request, State};
 use axum::http::header::{
     AUTHORIZATION, CACHE_CONTROL, CONTENT_LENGTH, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
 };
@@ -16,8 +17,11 @@ use base64::Engine;
 
 use super::docs;
 use crate::app::AppState;
-use crate::error::{Error, ErrorBody};
-use crate::service::{Principal, RateStatus, accepted_scopes};
+use crate::clock::format_ms;
+use crate::error::{Docs, Error, ErrorBody, is_rate_limit};
+use crate::service::{
+    LoggedRequest, Principal, RateStatus, Resource, accepted_scopes, redacted_path,
+};
 
 /// Whom a request's rate-limit budget belongs to: its token, or the
 /// anonymous caller. Never logged.
@@ -28,68 +32,196 @@ pub struct Caller(pub String);
 /// near it).
 const ETAG_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
-pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// What the layer needs to know of a request after it has been answered.
+struct Asked {
+    method: Method,
+    /// The route's template, when a route matched.
+    matched: Option<String>,
+    /// The path, `/api/v3` included, as faults match it.
+    path: String,
+    /// Path and query, credentials redacted, for the request log.
+    logged_path: String,
+    request_id: String,
+    media_type: String,
+    if_none_match: Option<HeaderValue>,
+    resource: Resource,
+    /// Whose budget the request draws on.
+    caller: Caller,
+}
+
+pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let service = &state.service;
-    let version = service.settings().ghes_version.clone();
-    let method = request.method().clone();
+    let arrived = service.clock().now_ms();
     let matched = request
         .extensions()
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_owned());
-    let media_type = media_type(request.headers());
-    let if_none_match = request.headers().get(IF_NONE_MATCH).cloned();
-
-    let credential = credential(request.headers());
-    let caller = Caller(match &credential {
-        Ok(Some(token)) => format!("token:{token}"),
-        _ => "anonymous".to_owned(),
+    // The path as the client sent it: inside `/api/v3` the router strips the
+    // prefix from the request's own URI.
+    let uri = request
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+    let asked = Asked {
+        method: request.method().clone(),
+        resource: resource_of(request.method(), matched.as_deref()),
+        matched,
+        path: uri.path().to_owned(),
+        logged_path: redacted_path(uri.path(), uri.query()),
+        request_id: header(request.headers(), "x-github-request-id"),
+        media_type: media_type(request.headers()),
+        if_none_match: request.headers().get(IF_NONE_MATCH).cloned(),
+        caller: Caller(match credential(request.headers()) {
+            Ok(Some(token)) => format!("token:{token}"),
+            _ => "anonymous".to_owned(),
+        }),
+    };
+    // The time limit covers planned delays and the route alike; a request cut
+    // off is answered, headed and logged like any other.
+    let answered =
+        tokio::time::timeout(state.request_timeout, answer(&state, &asked, request, next)).await;
+    let (response, rate) = answered.unwrap_or_else(|_| {
+        tracing::warn!(
+            timeout_ms = state.request_timeout.as_millis() as u64,
+            "request timed out"
+        );
+        let now = service.clock().now().timestamp();
+        let rate = service
+            .rate_limiter()
+            .peek(&asked.caller.0, asked.resource, now);
+        (Error::Timeout.into_response(), rate)
     });
-    let now = service.clock().now().timestamp();
-    let counted = matched.as_deref() != Some("/api/v3/rate_limit");
+    let response = finish(&state, &asked, response, rate).await;
+    service.requests().record(LoggedRequest {
+        method: asked.method.to_string(),
+        path: asked.logged_path,
+        status: response.status().as_u16(),
+        time: format_ms(arrived),
+        request_id: asked.request_id,
+    });
+    response
+}
 
-    let mut rate = None;
-    let principal = credential.and_then(|token| service.auth().authenticate(token.as_deref()));
-    let response = match principal {
-        Err(error) => error.into_response(),
-        Ok(principal) => {
-            let oauth_scopes = principal.oauth_scopes();
-            let limited = if counted {
+/// Runs the request through faults, authentication and the rate limit, then
+/// the route; returns the answer and the budget to report.
+async fn answer(
+    state: &AppState,
+    asked: &Asked,
+    mut request: Request,
+    next: Next,
+) -> (Response, RateStatus) {
+    let service = &state.service;
+    let credential = credential(request.headers());
+    let caller = &asked.caller;
+    let now = || service.clock().now().timestamp();
+
+    if let Some(injection) = service.faults().take(asked.method.as_str(), &asked.path) {
+        if let Some(delay) = injection.delay_ms {
+            tokio::time::sleep(Duration::from_millis(delay)).await;
+        }
+        if let Some(status) = injection.status.and_then(|s| StatusCode::from_u16(s).ok()) {
+            return injected(
                 service
                     .rate_limiter()
-                    .hit(&caller.0, now)
-                    .map(|status| rate = Some(status))
-            } else {
-                rate = Some(service.rate_limiter().peek(&caller.0, now));
-                Ok(())
-            };
-            let mut response = match limited {
-                Err(status) => {
-                    rate = Some(status);
-                    Error::RateLimited.into_response()
-                }
-                Ok(()) => {
-                    request.extensions_mut().insert(principal.clone());
-                    request.extensions_mut().insert(caller.clone());
-                    next.run(request).await
-                }
-            };
-            if principal != Principal::Anonymous {
-                insert(response.headers_mut(), "x-oauth-scopes", &oauth_scopes);
-            }
-            response
+                    .peek(&caller.0, asked.resource, now()),
+                status,
+                injection.retry_after,
+                now(),
+            );
+        }
+    }
+
+    let principal = match credential.and_then(|token| service.auth().authenticate(token.as_deref()))
+    {
+        Ok(principal) => principal,
+        Err(error) => {
+            return (
+                error.into_response(),
+                service
+                    .rate_limiter()
+                    .peek(&caller.0, asked.resource, now()),
+            );
         }
     };
-    let rate = rate.unwrap_or_else(|| service.rate_limiter().peek(&caller.0, now));
+    let limited = if asked.matched.as_deref() == Some("/api/v3/rate_limit") {
+        Ok(service
+            .rate_limiter()
+            .peek(&caller.0, asked.resource, now()))
+    } else {
+        service.rate_limiter().hit(&caller.0, asked.resource, now())
+    };
+    let mut response = match limited {
+        Err(rate) => return (Error::RateLimited.into_response(), rate),
+        Ok(_) => {
+            request.extensions_mut().insert(principal.clone());
+            request.extensions_mut().insert(caller.clone());
+            next.run(request).await
+        }
+    };
+    if principal != Principal::Anonymous {
+        insert(
+            response.headers_mut(),
+            "x-oauth-scopes",
+            &principal.oauth_scopes(),
+        );
+    }
+    // The route may have spent budget of its own caller (none do today); the
+    // headers show the budget after this request.
+    let rate = service
+        .rate_limiter()
+        .peek(&caller.0, asked.resource, now());
+    (response, rate)
+}
 
+/// A planned fault's answer. 403 and 429 come as GitHub's rate limits: the
+/// budget shows as spent until `Retry-After` has passed.
+fn injected(
+    rate: RateStatus,
+    status: StatusCode,
+    retry_after: u64,
+    now_s: i64,
+) -> (Response, RateStatus) {
+    let message = match status.as_u16() {
+        401 => Error::BadCredentials.to_string(),
+        403 | 429 => Error::RateLimited.to_string(),
+        404 => Error::NotFound.to_string(),
+        422 => "Validation Failed".to_owned(),
+        500 | 502 => "Server Error".to_owned(),
+        _ => status.canonical_reason().unwrap_or("Error").to_owned(),
+    };
+    let mut response = Error::Injected { status, message }.into_response();
+    if !is_rate_limit(status) {
+        return (response, rate);
+    }
+    insert(
+        response.headers_mut(),
+        "retry-after",
+        &retry_after.to_string(),
+    );
+    let spent = RateStatus {
+        remaining: 0,
+        used: rate.limit,
+        reset: now_s.saturating_add(i64::try_from(retry_after).unwrap_or(i64::MAX)),
+        ..rate
+    };
+    (response, spent)
+}
+
+/// Error bodies pointed at the right docs, GitHub's headers, and the ETag.
+async fn finish(state: &AppState, asked: &Asked, response: Response, rate: RateStatus) -> Response {
+    let version = &state.service.settings().ghes_version;
     let mut response = match response.extensions().get::<ErrorBody>().cloned() {
         Some(mut body) => {
-            let status = response.status();
-            // Bad credentials are refused before any operation is considered.
-            let operation = matched
+            let operation = asked
+                .matched
                 .as_deref()
-                .filter(|_| body.message != Error::BadCredentials.to_string())
-                .and_then(|path| docs::operation(&version, &method, path));
-            body.documentation_url = operation.unwrap_or_else(|| docs::generic(&version));
+                .and_then(|path| docs::operation(version, &asked.method, path));
+            body.documentation_url = match (body.docs, operation) {
+                (Docs::RateLimiting, _) => docs::rate_limiting(version),
+                (Docs::Operation, Some(operation)) => operation,
+                _ => docs::generic(version),
+            };
+            let status = response.status();
             let headers = response.headers().clone();
             let mut rendered = body.into_response_with(status);
             for (name, value) in &headers {
@@ -112,14 +244,15 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
             HeaderValue::from_static("application/json; charset=utf-8"),
         );
     }
-    insert(headers, "x-github-media-type", &media_type);
-    insert(headers, "x-github-enterprise-version", &version);
-    let accepted = matched
+    insert(headers, "x-github-media-type", &asked.media_type);
+    insert(headers, "x-github-enterprise-version", version);
+    let accepted = asked
+        .matched
         .as_deref()
         .map(accepted_scopes_of_route)
         .unwrap_or_default();
     insert(headers, "x-accepted-oauth-scopes", &accepted);
-    rate_headers(headers, rate, "core");
+    rate_headers(headers, rate, asked.resource.as_str());
     for (name, value) in STATIC_HEADERS {
         headers.insert(
             HeaderName::from_static(name),
@@ -127,10 +260,29 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         );
     }
 
-    if method == Method::GET && response.status() == StatusCode::OK {
-        return with_etag(response, if_none_match.as_ref()).await;
+    if asked.method == Method::GET && response.status() == StatusCode::OK {
+        return with_etag(response, asked.if_none_match.as_ref()).await;
     }
     response
+}
+
+/// The registration and remove token endpoints draw on their own budget.
+fn resource_of(method: &Method, matched: Option<&str>) -> Resource {
+    let token_route =
+        matched.is_some_and(|m| m.ends_with("/registration-token") || m.ends_with("/remove-token"));
+    if *method == Method::POST && token_route {
+        Resource::ActionsRunnerRegistration
+    } else {
+        Resource::Core
+    }
+}
+
+fn header(headers: &HeaderMap, name: &str) -> String {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 const STATIC_HEADERS: &[(&str, &str)] = &[
@@ -151,7 +303,7 @@ const STATIC_HEADERS: &[(&str, &str)] = &[
 /// with the token as password (or as user, as `curl -u TOKEN:` sends it).
 /// `Ok(None)` when there is no header; a header that cannot be read is bad
 /// credentials.
-fn credential(headers: &HeaderMap) -> Result<Option<String>, Error> {
+pub fn credential(headers: &HeaderMap) -> Result<Option<String>, Error> {
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok(None);
     };

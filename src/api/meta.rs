@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::clock::format_ms;
 use crate::error::Error;
 use crate::model::Scope;
-use crate::service::{Principal, RateStatus};
+use crate::service::{Principal, Resource};
 
 // https://docs.github.com/enterprise-server@3.1/rest/reference/meta#get-github-meta-information
 pub async fn get_meta(State(state): State<AppState>) -> Json<Value> {
@@ -27,11 +27,17 @@ pub async fn get_rate_limit(
     Extension(caller): Extension<super::github::Caller>,
 ) -> Json<Value> {
     let now = state.service.clock().now().timestamp();
-    let core = state.service.rate_limiter().peek(&caller.0, now);
-    let resource = |status: RateStatus| json!({"limit": status.limit, "remaining": status.remaining, "reset": status.reset, "used": status.used});
+    let limiter = state.service.rate_limiter();
+    let core = limiter.peek(&caller.0, Resource::Core, now);
+    let registration = limiter.peek(&caller.0, Resource::ActionsRunnerRegistration, now);
     Json(json!({
-        "resources": {"core": resource(core), "search": resource(core), "graphql": resource(core)},
-        "rate": resource(core),
+        "resources": {
+            "core": core,
+            "search": core,
+            "graphql": core,
+            "actions_runner_registration": registration,
+        },
+        "rate": core,
     }))
 }
 

@@ -12,7 +12,8 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 
-pub(crate) use extract::{JsonBody, RunnerId};
+pub(crate) use extract::{JsonBody, Query, RunnerId};
+pub(crate) use github::credential;
 
 use crate::app::{AppState, not_found};
 

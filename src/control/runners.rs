@@ -9,7 +9,7 @@ use crate::api::{JsonBody, RunnerId};
 use crate::app::AppState;
 use crate::error::Error;
 use crate::model::Runner;
-use crate::service::{Registration, RunnerUpdate};
+use crate::service::{Registration, Removal, RunnerUpdate};
 
 /// `POST /_mock/runners`: a runner registers with a registration token.
 pub async fn register(
@@ -46,5 +46,15 @@ pub async fn remove(
         .service
         .remove_runner(runner_id, &request.token)
         .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /_mock/runners/remove`: the runner of that name removes itself with
+/// a remove token of its scope.
+pub async fn remove_by_name(
+    State(state): State<AppState>,
+    JsonBody(removal): JsonBody<Removal>,
+) -> Result<StatusCode, Error> {
+    state.service.remove_runner_by_name(removal).await?;
     Ok(StatusCode::NO_CONTENT)
 }

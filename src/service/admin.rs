@@ -17,29 +17,73 @@ use crate::store::{Store, runners, scopes, tokens};
 /// calendar arithmetic never to overflow.
 const MAX_CLOCK_OFFSET_SECONDS: u64 = 100 * 366 * 24 * 3600;
 
-/// Everything the mock holds, for `GET /_mock/state`.
+/// Everything the mock holds, as `GET /_mock/state` shows it.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = ghes_mock::GhesMock::start().await;
+/// let token = mock.registration_token("orgs/octo-org").await;
+/// let state = mock.state().await;
+/// assert_eq!(state.scopes[0].scope, "orgs/octo-org");
+/// assert_eq!(state.tokens[0].token, token.token);
+/// assert_eq!(state.clock_offset_seconds, 0);
+/// # }
+/// ```
 #[derive(Debug, Clone, Serialize)]
-pub struct State {
+pub struct MockState {
+    /// The mock clock's now.
     pub now: String,
+    /// The offset set with `PUT /_mock/clock`.
     pub clock_offset_seconds: i64,
+    /// Every scope, in the order first seen.
     pub scopes: Vec<ScopeState>,
+    /// Tokens that have not expired.
     pub tokens: Vec<TokenState>,
 }
 
+/// A scope and its runners, in [`MockState`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = ghes_mock::GhesMock::start().await;
+/// mock.register_runner("repos/o/r", "a").await;
+/// let ghes_mock::ScopeState { scope, runner_count, .. } = mock.state().await.scopes.remove(0);
+/// assert_eq!((scope.as_str(), runner_count), ("repos/o/r", 1));
+/// # }
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct ScopeState {
     /// `orgs/octo-org`, as fixtures write it.
     pub scope: String,
+    /// The id `GET /orgs/{org}` and `GET /repos/{owner}/{repo}` show.
     pub id: i64,
+    /// How many runners it has.
     pub runner_count: i64,
+    /// Its runners in id order.
     pub runners: Vec<Runner>,
 }
 
+/// A live registration or remove token, in [`MockState`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = ghes_mock::GhesMock::start().await;
+/// mock.remove_token("enterprises/e").await;
+/// assert_eq!(mock.state().await.tokens[0].kind, "remove");
+/// # }
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct TokenState {
+    /// The token itself.
     pub token: String,
+    /// `registration` or `remove`.
     pub kind: String,
+    /// The scope it works for.
     pub scope: String,
+    /// When it stops working, on the mock clock.
     pub expires_at: String,
 }
 
@@ -55,7 +99,7 @@ impl Service {
     }
 
     /// Back to the seeded state: runners, tokens, scopes, custom labels, the
-    /// clock and the rate-limit counts.
+    /// clock, the rate-limit counts, the faults and the request log.
     #[tracing::instrument(skip(self))]
     pub async fn reset(&self) -> Result<(), Error> {
         self.clock.set_offset_seconds(0);
@@ -64,6 +108,8 @@ impl Service {
         apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
         tx.commit().await?;
         self.rate_limiter.clear();
+        self.faults.clear();
+        self.requests.clear();
         Ok(())
     }
 
@@ -78,7 +124,7 @@ impl Service {
     }
 
     #[tracing::instrument(skip(self))]
-    pub async fn state(&self) -> Result<State, Error> {
+    pub async fn state(&self) -> Result<MockState, Error> {
         let db = self.store.reader();
         let now = self.clock.now_ms();
         let scope_rows = scopes::all(db).await?;
@@ -105,7 +151,7 @@ impl Service {
                 kind: t.kind,
             })
             .collect();
-        Ok(State {
+        Ok(MockState {
             now: format_ms(now),
             clock_offset_seconds: self.clock.offset_seconds(),
             scopes,
@@ -113,8 +159,24 @@ impl Service {
         })
     }
 
-    /// Sets the clock to wall time + `offset_seconds`; returns the new now.
-    pub fn set_clock(&self, offset_seconds: i64) -> Result<String, Error> {
+    /// Removes the runners that have been offline for longer than the
+    /// configured age, as GitHub does; returns how many went.
+    pub async fn sweep_offline_runners(&self) -> Result<u64, Error> {
+        let Some(age) = self.settings.offline_runner_max_age else {
+            return Ok(0);
+        };
+        let age = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+        let cutoff = self.clock.now_ms().saturating_sub(age);
+        let removed = runners::delete_offline_since_before(self.store.writer(), cutoff).await?;
+        if removed > 0 {
+            tracing::info!(removed, "removed runners offline for too long");
+        }
+        Ok(removed)
+    }
+
+    /// Sets the clock to wall time + `offset_seconds` and sweeps the runners
+    /// the jump left offline for too long; returns the new now.
+    pub async fn set_clock(&self, offset_seconds: i64) -> Result<String, Error> {
         if offset_seconds.unsigned_abs() > MAX_CLOCK_OFFSET_SECONDS {
             return Err(Error::invalid(
                 "Clock",
@@ -123,6 +185,7 @@ impl Service {
             ));
         }
         self.clock.set_offset_seconds(offset_seconds);
+        self.sweep_offline_runners().await?;
         Ok(format_ms(self.clock.now_ms()))
     }
 }

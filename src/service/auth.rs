@@ -8,9 +8,14 @@ use crate::model::Scope;
 
 /// The tokens the server knows. With none, it runs in open mode: any
 /// non-empty token is accepted with every scope.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Auth {
     tokens: HashMap<String, Vec<String>>,
+    /// Guards the control API when set.
+    admin_token: Option<String>,
+    /// A token with every scope that the in-process handle gives to tests,
+    /// whatever tokens are configured. Random, never shown outside.
+    internal: String,
 }
 
 /// The caller of one request.
@@ -35,12 +40,32 @@ pub fn accepted_scopes(scope_kind: &str) -> &'static [&'static str] {
 const ALL_SCOPES: &str = "admin:enterprise, admin:org, manage_runners:enterprise, repo";
 
 impl Auth {
-    pub fn new<'a>(tokens: impl IntoIterator<Item = &'a ApiToken>) -> Auth {
+    pub fn new<'a>(
+        tokens: impl IntoIterator<Item = &'a ApiToken>,
+        admin_token: Option<String>,
+    ) -> Auth {
         Auth {
             tokens: tokens
                 .into_iter()
                 .map(|t| (t.token.clone(), t.scopes.clone()))
                 .collect(),
+            admin_token: admin_token.filter(|t| !t.is_empty()),
+            internal: format!("ghm_{}", uuid::Uuid::new_v4().simple()),
+        }
+    }
+
+    /// A token the API accepts with every scope, in open and strict mode.
+    pub fn internal_token(&self) -> &str {
+        &self.internal
+    }
+
+    /// Whether a caller of the control API may use its guarded endpoints.
+    pub fn check_admin(&self, token: Option<&str>) -> Result<(), Error> {
+        match (&self.admin_token, token) {
+            (None, _) => Ok(()),
+            (Some(_), None) => Err(Error::RequiresAuthentication),
+            (Some(admin), Some(token)) if admin == token => Ok(()),
+            (Some(_), Some(_)) => Err(Error::BadCredentials),
         }
     }
 
@@ -56,7 +81,7 @@ impl Auth {
         if token.trim().is_empty() {
             return Err(Error::BadCredentials);
         }
-        if self.is_open() {
+        if self.is_open() || token == self.internal {
             return Ok(Principal::AnyScope);
         }
         match self.tokens.get(token) {
@@ -99,12 +124,12 @@ mod tests {
             token: "org-admin".into(),
             scopes: vec!["admin:org".into()],
         }];
-        Auth::new(&tokens)
+        Auth::new(&tokens, None)
     }
 
     #[test]
     fn open_mode_accepts_any_token_but_not_none() {
-        let auth = Auth::default();
+        let auth = Auth::new(&[], None);
         let org = Scope::Org("o".into());
         assert!(
             auth.authenticate(Some("anything"))
@@ -116,6 +141,21 @@ mod tests {
             auth.authenticate(None).unwrap().authorize(&org),
             Err(Error::RequiresAuthentication)
         ));
+    }
+
+    #[test]
+    fn the_control_api_is_open_unless_an_admin_token_is_set() {
+        assert!(Auth::new(&[], None).check_admin(None).is_ok());
+        let guarded = Auth::new(&[], Some("root".into()));
+        assert!(matches!(
+            guarded.check_admin(None),
+            Err(Error::RequiresAuthentication)
+        ));
+        assert!(matches!(
+            guarded.check_admin(Some("guess")),
+            Err(Error::BadCredentials)
+        ));
+        assert!(guarded.check_admin(Some("root")).is_ok());
     }
 
     #[test]

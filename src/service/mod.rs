@@ -3,16 +3,20 @@
 
 mod admin;
 mod auth;
+mod faults;
 mod ratelimit;
+mod requests;
 mod runners;
 mod tokens;
 
 use std::time::Duration;
 
-pub use admin::State;
+pub use admin::{MockState, ScopeState, TokenState};
 pub use auth::{Auth, Principal, accepted_scopes};
-pub use ratelimit::{RateLimiter, RateStatus};
-pub use runners::{PageRequest, Registration, RunnerUpdate};
+pub use faults::{Fault, FaultPlan};
+pub use ratelimit::{RateLimiter, RateStatus, Resource};
+pub use requests::{LoggedRequest, RequestFilter, RequestLog, redacted_path};
+pub use runners::{PageRequest, Registration, Removal, RunnerUpdate};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -26,6 +30,7 @@ pub struct Settings {
     pub ghes_version: String,
     pub runner_version: String,
     pub token_ttl: Duration,
+    pub offline_runner_max_age: Option<Duration>,
 }
 
 #[derive(Debug)]
@@ -36,6 +41,8 @@ pub struct Service {
     seed: Seed,
     auth: Auth,
     rate_limiter: RateLimiter,
+    faults: FaultPlan,
+    requests: RequestLog,
 }
 
 impl Service {
@@ -50,10 +57,13 @@ impl Service {
                 ghes_version: full_version(&config.ghes_version),
                 runner_version: config.runner_version.clone(),
                 token_ttl: config.token_ttl,
+                offline_runner_max_age: config.offline_runner_max_age,
             },
             seed: config.seed.clone(),
-            auth: Auth::new(tokens),
-            rate_limiter: RateLimiter::new(config.rate_limit),
+            auth: Auth::new(tokens, config.admin_token.clone()),
+            rate_limiter: RateLimiter::new(config.rate_limit, config.registration_rate_limit),
+            faults: FaultPlan::default(),
+            requests: RequestLog::default(),
         };
         service.seed_if_new().await?;
         Ok(service)
@@ -73,6 +83,14 @@ impl Service {
 
     pub fn rate_limiter(&self) -> &RateLimiter {
         &self.rate_limiter
+    }
+
+    pub fn faults(&self) -> &FaultPlan {
+        &self.faults
+    }
+
+    pub fn requests(&self) -> &RequestLog {
+        &self.requests
     }
 
     /// Closes the database once requests under way are done.

@@ -50,16 +50,130 @@ impl Default for PageRequest {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Registration {
+    /// A live registration token; the runner joins its scope.
     pub token: String,
+    /// Unique in the scope, compared case-insensitively.
     pub name: String,
+    /// Default `linux`.
     pub os: Option<Os>,
+    /// Default `x64`.
     pub architecture: Option<Architecture>,
+    /// Custom labels.
     #[serde(default)]
     pub labels: Vec<String>,
+    /// Default `online`.
     pub status: Option<RunnerStatus>,
+    /// Default false.
     pub busy: Option<bool>,
+    /// Take the place of a runner of the same name, keeping its id.
     #[serde(default)]
     pub replace: bool,
+    /// The scope the runner means to join (`orgs/octo-org`), as config.sh's
+    /// `--url` names it; the token must be of that scope.
+    pub scope: Option<String>,
+}
+
+impl Registration {
+    /// A runner named `name` registering with a registration token, with
+    /// the defaults `config.sh` uses: Linux, x64, online, idle, no custom
+    /// labels.
+    ///
+    /// ```
+    /// use ghes_mock::{Os, Registration};
+    /// let registration = Registration::new("LLBF3JGZDX3P5PMEXLND6TS6FCWO6", "mac-1")
+    ///     .os(Os::Macos)
+    ///     .labels(["xcode"])
+    ///     .busy(true);
+    /// assert_eq!(registration.labels, ["xcode"]);
+    /// ```
+    pub fn new(token: impl Into<String>, name: impl Into<String>) -> Registration {
+        Registration {
+            token: token.into(),
+            name: name.into(),
+            os: None,
+            architecture: None,
+            labels: Vec::new(),
+            status: None,
+            busy: None,
+            replace: false,
+            scope: None,
+        }
+    }
+
+    /// The runner's OS.
+    ///
+    /// ```
+    /// let r = ghes_mock::Registration::new("T", "n").os(ghes_mock::Os::Windows);
+    /// assert_eq!(r.os, Some(ghes_mock::Os::Windows));
+    /// ```
+    pub fn os(mut self, os: Os) -> Self {
+        self.os = Some(os);
+        self
+    }
+
+    /// The runner's architecture.
+    ///
+    /// ```
+    /// let r = ghes_mock::Registration::new("T", "n").architecture(ghes_mock::Architecture::Arm64);
+    /// assert_eq!(r.architecture, Some(ghes_mock::Architecture::Arm64));
+    /// ```
+    pub fn architecture(mut self, architecture: Architecture) -> Self {
+        self.architecture = Some(architecture);
+        self
+    }
+
+    /// Custom labels, added after the read-only ones.
+    ///
+    /// ```
+    /// let r = ghes_mock::Registration::new("T", "n").labels(["gpu", "big"]);
+    /// assert_eq!(r.labels, ["gpu", "big"]);
+    /// ```
+    pub fn labels<L: Into<String>>(mut self, labels: impl IntoIterator<Item = L>) -> Self {
+        self.labels = labels.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Registers the runner online or offline.
+    ///
+    /// ```
+    /// let r = ghes_mock::Registration::new("T", "n").status(ghes_mock::RunnerStatus::Offline);
+    /// assert_eq!(r.status, Some(ghes_mock::RunnerStatus::Offline));
+    /// ```
+    pub fn status(mut self, status: RunnerStatus) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Registers the runner in the middle of a job.
+    ///
+    /// ```
+    /// assert_eq!(ghes_mock::Registration::new("T", "n").busy(true).busy, Some(true));
+    /// ```
+    pub fn busy(mut self, busy: bool) -> Self {
+        self.busy = Some(busy);
+        self
+    }
+
+    /// Takes the place of a runner of the same name, keeping its id.
+    ///
+    /// ```
+    /// assert!(ghes_mock::Registration::new("T", "n").replace(true).replace);
+    /// ```
+    pub fn replace(mut self, replace: bool) -> Self {
+        self.replace = replace;
+        self
+    }
+}
+
+/// A runner removing itself by name with a remove token, as
+/// `config.sh remove --token …` does.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Removal {
+    pub token: String,
+    pub name: String,
+    /// As in [`Registration::scope`].
+    pub scope: Option<String>,
 }
 
 /// A simulated change of a runner's state.
@@ -185,6 +299,13 @@ impl Service {
         let scope_id = self
             .runner_token_scope(&mut tx, &registration.token, TokenKind::Registration, now)
             .await?;
+        check_token_scope(
+            &mut tx,
+            scope_id,
+            registration.scope.as_deref(),
+            TokenKind::Registration,
+        )
+        .await?;
         let existing = runners::id_by_name(&mut *tx, scope_id, &registration.name).await?;
         if existing.is_some() {
             if !registration.replace {
@@ -258,6 +379,29 @@ impl Service {
         Ok(())
     }
 
+    /// Removes the runner of that name in the remove token's scope.
+    #[tracing::instrument(skip_all, fields(name = %removal.name))]
+    pub async fn remove_runner_by_name(&self, removal: Removal) -> Result<(), Error> {
+        let now = self.clock.now_ms();
+        let mut tx = self.store.writer().begin().await?;
+        let scope_id = self
+            .runner_token_scope(&mut tx, &removal.token, TokenKind::Remove, now)
+            .await?;
+        check_token_scope(
+            &mut tx,
+            scope_id,
+            removal.scope.as_deref(),
+            TokenKind::Remove,
+        )
+        .await?;
+        let runner_id = runners::id_by_name(&mut *tx, scope_id, &removal.name)
+            .await?
+            .ok_or(Error::NotFound)?;
+        runners::delete(&mut *tx, runner_id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The scope a live token of the given kind opens.
     async fn runner_token_scope(
         &self,
@@ -281,6 +425,27 @@ impl Service {
             )));
         }
         Ok(row.scope_id)
+    }
+}
+
+/// Refuses a token used for another scope than the one the runner names.
+async fn check_token_scope(
+    conn: &mut sqlx::SqliteConnection,
+    token_scope_id: i64,
+    named: Option<&str>,
+    kind: TokenKind,
+) -> Result<(), Error> {
+    let Some(named) = named else {
+        return Ok(());
+    };
+    let scope: Scope = named
+        .parse()
+        .map_err(|reason: String| Error::invalid("Runner", "scope", reason))?;
+    match scopes::find(&mut *conn, &scope).await? {
+        Some(row) if row.scope_id == token_scope_id => Ok(()),
+        _ => Err(Error::InvalidRunnerToken(format!(
+            "The {kind} token is not for {scope}"
+        ))),
     }
 }
 

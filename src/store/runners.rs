@@ -233,6 +233,20 @@ pub async fn delete(db: impl SqliteExecutor<'_>, runner_id: i64) -> Result<bool,
     Ok(done.rows_affected() > 0)
 }
 
+/// Deletes the runners offline since before `cutoff_ms`; returns how many.
+#[tracing::instrument(skip_all)]
+pub async fn delete_offline_since_before(
+    db: impl SqliteExecutor<'_>,
+    cutoff_ms: i64,
+) -> Result<u64, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM runner WHERE status = 'offline' AND status_changed_at < ?1")
+            .bind(cutoff_ms)
+            .execute(db)
+            .await?;
+    Ok(done.rows_affected())
+}
+
 /// Sets status and/or busy; false when there is no such runner.
 #[tracing::instrument(skip_all)]
 pub async fn update(

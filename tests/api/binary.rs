@@ -7,12 +7,8 @@
 //! supervision: reading the ready line and waiting for an exit, each with a
 //! deadline.
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
-use std::thread::JoinHandle;
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -20,153 +16,7 @@ use serde_json::{Value, json};
 
 use crate::contract::assert_response_matches;
 use crate::helpers::{ApiResponse, assert_error_shape, assert_github_headers};
-
-const BIN: &str = env!("CARGO_BIN_EXE_ghes-mock");
-
-/// How long a process may take to print its ready line or to exit.
-const DEADLINE: Duration = Duration::from_secs(10);
-
-/// Variables the binary reads; cleared so the test's own environment never
-/// leaks into the child.
-const ENV_VARS: [&str; 9] = [
-    "GHES_MOCK_BIND",
-    "GHES_MOCK_DATABASE",
-    "GHES_MOCK_SEED",
-    "GHES_MOCK_TOKENS",
-    "GHES_MOCK_GHES_VERSION",
-    "GHES_MOCK_RUNNER_VERSION",
-    "GHES_MOCK_TOKEN_TTL",
-    "GHES_MOCK_RATE_LIMIT",
-    "RUST_LOG",
-];
-
-const READY_PREFIX: &str = "ghes-mock listening on http://127.0.0.1:";
-
-fn command(args: &[&str], envs: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(BIN);
-    command.args(args);
-    for name in ENV_VARS {
-        command.env_remove(name);
-    }
-    command.envs(envs.iter().copied());
-    command
-}
-
-/// A running `ghes-mock`, killed when dropped.
-struct Process {
-    child: Child,
-    stdout: Receiver<String>,
-    stderr: Option<JoinHandle<String>>,
-}
-
-impl Process {
-    fn spawn(args: &[&str], envs: &[(&str, &str)]) -> Process {
-        let mut child = command(args, envs)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("the binary starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (lines, stdout_lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if lines.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let mut stderr = child.stderr.take().expect("piped stderr");
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        Process {
-            child,
-            stdout: stdout_lines,
-            stderr: Some(stderr),
-        }
-    }
-
-    /// The next line on stdout; `None` once stdout is closed.
-    fn next_line(&self) -> Option<String> {
-        match self.stdout.recv_timeout(DEADLINE) {
-            Ok(line) => Some(line),
-            Err(RecvTimeoutError::Disconnected) => None,
-            Err(RecvTimeoutError::Timeout) => panic!("no line on stdout within {DEADLINE:?}"),
-        }
-    }
-
-    /// Reads the ready line and returns the port it names.
-    fn ready(&mut self) -> u16 {
-        let Some(line) = self.next_line() else {
-            let status = self.wait_for_exit();
-            panic!(
-                "exited ({status}) before the ready line; stderr:\n{}",
-                self.stderr()
-            );
-        };
-        ready_port(&line)
-    }
-
-    fn signal(&self, signal: &str) {
-        let sent = Command::new("kill")
-            .arg(format!("-{signal}"))
-            .arg(self.child.id().to_string())
-            .status()
-            .expect("kill runs");
-        assert!(sent.success(), "kill -{signal} failed");
-    }
-
-    /// Waits for the process to exit, at most [`DEADLINE`].
-    fn wait_for_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + DEADLINE;
-        loop {
-            if let Some(status) = self.child.try_wait().expect("the child can be waited for") {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "still running {DEADLINE:?} later"
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Everything the process wrote on stderr; call after it exited.
-    fn stderr(&mut self) -> String {
-        self.stderr
-            .take()
-            .map(|reader| reader.join().expect("the stderr reader"))
-            .unwrap_or_default()
-    }
-
-    /// The lines left on stdout; call after it exited.
-    fn rest_of_stdout(&self) -> Vec<String> {
-        std::iter::from_fn(|| self.next_line()).collect()
-    }
-}
-
-impl Drop for Process {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The port of `ghes-mock listening on http://127.0.0.1:PORT/api/v3`.
-fn ready_port(line: &str) -> u16 {
-    let port = line
-        .strip_prefix(READY_PREFIX)
-        .and_then(|rest| rest.strip_suffix("/api/v3"))
-        .and_then(|port| port.parse::<u16>().ok())
-        .unwrap_or_else(|| panic!("not the ready line: {line:?}"));
-    assert_ne!(port, 0, "the ready line shows the real port");
-    assert_eq!(line, format!("{READY_PREFIX}{port}/api/v3"));
-    port
-}
+use crate::server_process::{DEADLINE, Process, command};
 
 /// Runs a process that must stop before it is ready; returns its exit
 /// status, stdout and stderr.
@@ -581,22 +431,11 @@ async fn the_database_path_can_come_from_the_environment() {
 
 // --- graceful shutdown ------------------------------------------------------------------------
 
-/// What one request of a burst saw.
-#[derive(Debug)]
-enum Outcome {
-    /// No connection: the server had stopped listening.
-    Refused(String),
-    /// Connected, then no answer: a request dropped in flight.
-    Dropped(String),
-    /// A status and the whole body.
-    Answered { status: u16, body: Value },
-    /// A status, then the body broke off.
-    Truncated { status: u16, error: String },
-}
-
 #[tokio::test]
 async fn sigterm_answers_the_requests_in_flight_and_exits_0() {
-    // Arrange: 250 runners; a burst of 50 list requests of up to 100 each.
+    // Arrange: 250 runners, and every list request held 500 ms in the server
+    // by a delay fault, so that a burst is surely in flight at the signal.
+    const BURST: usize = 50;
     let dir = tempfile::tempdir().unwrap();
     let runners: Vec<Value> = (0..250)
         .map(|i| json!({"scope": "orgs/octo-org", "name": format!("r-{i}")}))
@@ -604,105 +443,96 @@ async fn sigterm_answers_the_requests_in_flight_and_exits_0() {
     let seed = write_seed(dir.path(), "seed.json", &json!({"runners": runners}));
     let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--seed", &seed], &[]);
     let client = Client::new(process.ready());
-    let first_answer = Arc::new(tokio::sync::Notify::new());
+    let fault = json!({"method": "GET", "path_prefix": "/api/v3/orgs/octo-org/actions/runners",
+                       "delay_ms": 500, "times": BURST});
+    let planned = client
+        .http
+        .post(format!("{}/_mock/faults", client.base))
+        .json(&fault)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(planned.status(), 201);
     let mut burst = Vec::new();
-    for i in 0..50 {
+    for i in 0..BURST {
         let http = client.http.clone();
         let page = i % 3 + 1;
         let url = format!(
             "{}/api/v3/orgs/octo-org/actions/runners?per_page=100&page={page}",
             client.base
         );
-        let first_answer = first_answer.clone();
         burst.push(tokio::spawn(async move {
-            let response = match http
+            let response = http
                 .get(url)
                 .header("Authorization", "token t")
                 .send()
-                .await
-            {
-                Ok(response) => response,
-                Err(error) if error.is_connect() => {
-                    return (page, Outcome::Refused(error.to_string()));
-                }
-                Err(error) => return (page, Outcome::Dropped(error.to_string())),
-            };
-            first_answer.notify_one();
+                .await;
+            let response = response.map_err(|e| e.to_string())?;
             let status = response.status().as_u16();
-            let body = response
+            let bytes = response
                 .bytes()
                 .await
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| {
-                    serde_json::from_slice::<Value>(&bytes).map_err(|e| e.to_string())
-                });
-            match body {
-                Ok(body) => (page, Outcome::Answered { status, body }),
-                Err(error) => (page, Outcome::Truncated { status, error }),
-            }
+                .map_err(|e| format!("{status}, then {e}"))?;
+            let body: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+            Ok::<_, String>((page, status, body))
         }));
     }
+    // Every request has reached the server once the fault is used up.
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        let pending: Value = client
+            .http
+            .get(format!("{}/_mock/faults", client.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if pending == json!([]) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the burst never arrived: {pending}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 
-    // Act: stop the server as soon as the first answer is back, with the
-    // rest under way.
-    tokio::time::timeout(DEADLINE, first_answer.notified())
-        .await
-        .expect("a first answer");
+    // Act: stop the server with all of them in flight.
     process.signal("TERM");
     let mut outcomes = Vec::new();
     for request in burst {
         outcomes.push(request.await.expect("the request task"));
     }
 
-    // Assert
+    // Assert: every one answered in full, then a clean exit.
+    for outcome in outcomes {
+        let (page, status, body) =
+            outcome.unwrap_or_else(|e| panic!("a request in flight was dropped: {e}"));
+        assert_eq!(status, 200, "page {page}: {body}");
+        assert_response_matches("GET", RUNNERS_PATH, 200, &body);
+        assert_eq!(body["total_count"], 250);
+        let expected = if page == 3 { 50 } else { 100 };
+        assert_eq!(
+            body["runners"].as_array().map(Vec::len),
+            Some(expected),
+            "page {page}"
+        );
+    }
     let status = process.wait_for_exit();
     let stderr = process.stderr();
     assert_eq!(status.code(), Some(0), "{status}; stderr:\n{stderr}");
-    // The server logs a line per answer; some must come after it began to
-    // shut down, or the signal missed the burst and this test proved nothing.
     let answered_while_stopping = stderr
         .lines()
         .skip_while(|line| !line.contains("shutting down"))
-        .filter(|line| line.contains("answered"))
+        .filter(|line| line.contains("answered") && line.contains("status=200"))
         .count();
     assert!(
-        answered_while_stopping >= 1,
-        "every request was answered before the signal:\n{stderr}"
-    );
-    for (page, outcome) in &outcomes {
-        match outcome {
-            Outcome::Answered { status, body } => {
-                assert_eq!(*status, 200, "page {page}: {body}");
-                assert_response_matches("GET", RUNNERS_PATH, 200, body);
-                assert_eq!(body["total_count"], 250);
-                let expected = if *page == 3 { 50 } else { 100 };
-                assert_eq!(
-                    body["runners"].as_array().map(Vec::len),
-                    Some(expected),
-                    "page {page}"
-                );
-            }
-            Outcome::Truncated { status, error } => {
-                panic!("page {page}: {status} then the body broke off: {error}")
-            }
-            Outcome::Dropped(error) => panic!("page {page}: connected, then no answer: {error}"),
-            // Sent after the server stopped listening: a client sees a refusal.
-            Outcome::Refused(_) => {}
-        }
-    }
-    let unanswered: Vec<&str> = outcomes
-        .iter()
-        .filter_map(|(_, outcome)| match outcome {
-            Outcome::Refused(error) => Some(error.as_str()),
-            _ => None,
-        })
-        .collect();
-    assert!(
-        unanswered.len() < outcomes.len(),
-        "none answered: {unanswered:?}"
+        answered_while_stopping >= BURST,
+        "answered after the signal: {answered_while_stopping}\n{stderr}"
     );
     assert_eq!(process.rest_of_stdout(), Vec::<String>::new());
-    drop(client);
 }
 
 #[tokio::test]

@@ -3,14 +3,25 @@
 //! `/api/v3` body a test receives through `helpers` is checked against
 //! GitHub's contract, and every answer against GHES's headers.
 
+mod admin_token;
 mod auth;
 mod binary;
+mod concurrency;
 mod contract;
 mod control;
+mod durability;
 mod endpoints;
 mod errors;
+mod faults;
 mod helpers;
+mod library;
 mod meta;
+mod operations;
 mod pagination;
+mod rate_limits;
+mod request_log;
+mod runner_cli;
 mod scopes;
+mod server_process;
 mod storage;
+mod sweeper;

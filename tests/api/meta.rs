@@ -335,13 +335,13 @@ async fn past_an_enforced_budget_a_token_gets_403_until_the_hour_is_over() {
 }
 
 #[tokio::test]
-async fn an_exhausted_budget_refuses_every_api_route_and_registers_nothing() {
-    let app = spawn_with(GhesMock::builder().rate_limit(1)).await;
+async fn exhausted_budgets_refuse_their_routes_and_register_nothing() {
+    let app = spawn_with(GhesMock::builder().rate_limit(1).registration_rate_limit(1)).await;
     assert_eq!(app.get("/meta").await.status, 200);
+    let path = format!("{}/registration-token", runners_path(ORG));
+    assert_eq!(app.post(&path).await.status, 201, "its own budget");
 
-    let token = app
-        .post(&format!("{}/registration-token", runners_path(ORG)))
-        .await;
+    let token = app.post(&path).await;
     let org = app.get("/orgs/octo-org").await;
 
     assert_eq!(token.status, 403, "{:?}", token.body);
@@ -349,11 +349,16 @@ async fn an_exhausted_budget_refuses_every_api_route_and_registers_nothing() {
         token.body["message"],
         "API rate limit exceeded for user ID 1."
     );
+    assert_eq!(
+        token.header("x-ratelimit-resource"),
+        Some("actions_runner_registration")
+    );
     assert_eq!(org.status, 403);
+    assert_eq!(org.header("x-ratelimit-resource"), Some("core"));
     let state = app.control(Method::GET, "/state", None).await;
     assert_eq!(
-        state.body["tokens"],
-        json!([]),
+        state.body["tokens"].as_array().map(Vec::len),
+        Some(1),
         "the refused request created no token"
     );
 }

@@ -1,0 +1,284 @@
+//! Typed helpers on a running [`GhesMock`]: everything the `/_mock` control
+//! API does, called in-process.
+
+use crate::error::Error;
+use crate::model::{Runner, RunnerStatus, Scope, Token, TokenKind};
+use crate::server::GhesMock;
+use crate::service::{Fault, LoggedRequest, MockState, Registration, RequestFilter, RunnerUpdate};
+
+impl GhesMock {
+    /// A token the API accepts with every OAuth scope, also when the mock is
+    /// in strict mode.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::builder().token("ci", &["repo"]).start().await;
+    /// let header = format!("token {}", mock.api_token());
+    /// # assert!(header.len() > 10);
+    /// # }
+    /// ```
+    pub fn api_token(&self) -> &str {
+        self.service.auth().internal_token()
+    }
+
+    /// A new registration token for a scope (`enterprises/E`, `orgs/O` or
+    /// `repos/O/R`), as `POST …/actions/runners/registration-token` gives.
+    ///
+    /// # Panics
+    /// If `scope` is not written as above.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let token = mock.registration_token("orgs/octo-org").await;
+    /// assert_eq!(token.token.len(), 29);
+    /// # }
+    /// ```
+    pub async fn registration_token(&self, scope: &str) -> Token {
+        self.token(scope, TokenKind::Registration).await
+    }
+
+    /// A new remove token for a scope, as `POST …/actions/runners/remove-token`
+    /// gives.
+    ///
+    /// # Panics
+    /// If `scope` is not written `enterprises/E`, `orgs/O` or `repos/O/R`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let token = mock.remove_token("repos/octo-org/octo-repo").await;
+    /// assert!(!token.expires_at.is_empty());
+    /// # }
+    /// ```
+    pub async fn remove_token(&self, scope: &str) -> Token {
+        self.token(scope, TokenKind::Remove).await
+    }
+
+    async fn token(&self, scope: &str, kind: TokenKind) -> Token {
+        let scope: Scope = scope.parse().unwrap_or_else(|reason| panic!("{reason}"));
+        self.service
+            .create_token(&scope, kind)
+            .await
+            .unwrap_or_else(|error| panic!("ghes-mock could not create a {kind} token: {error}"))
+    }
+
+    /// Registers an online, idle Linux x64 runner in a scope, minting the
+    /// registration token for it.
+    ///
+    /// # Panics
+    /// If `scope` is malformed or the name is taken in that scope; use
+    /// [`GhesMock::register`] to handle those.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let runner = mock.register_runner("orgs/octo-org", "linux-1").await;
+    /// assert_eq!(runner.labels[0].name, "self-hosted");
+    /// # }
+    /// ```
+    pub async fn register_runner(&self, scope: &str, name: &str) -> Runner {
+        let token = self.registration_token(scope).await;
+        self.register(Registration::new(token.token, name))
+            .await
+            .unwrap_or_else(|error| panic!("ghes-mock could not register {name:?}: {error}"))
+    }
+
+    /// Registers a runner with a registration token, as `config.sh` does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::{Os, Registration};
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let token = mock.registration_token("orgs/octo-org").await.token;
+    /// let runner = mock
+    ///     .register(Registration::new(&token, "mac-1").os(Os::Macos).labels(["xcode"]).busy(true))
+    ///     .await
+    ///     .unwrap();
+    /// assert!(runner.busy);
+    /// let again = mock.register(Registration::new(&token, "MAC-1")).await;
+    /// assert!(again.is_err(), "names are unique in a scope");
+    /// # }
+    /// ```
+    pub async fn register(&self, registration: Registration) -> Result<Runner, Error> {
+        self.service.register_runner(registration).await
+    }
+
+    /// Sets a runner online or offline.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::RunnerStatus;
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let runner = mock.register_runner("orgs/octo-org", "r").await;
+    /// let runner = mock.set_runner_status(runner.id, RunnerStatus::Offline).await.unwrap();
+    /// assert_eq!(runner.status, RunnerStatus::Offline);
+    /// # }
+    /// ```
+    pub async fn set_runner_status(
+        &self,
+        runner_id: i64,
+        status: RunnerStatus,
+    ) -> Result<Runner, Error> {
+        let update = RunnerUpdate {
+            status: Some(status),
+            busy: None,
+        };
+        self.service.update_runner(runner_id, update).await
+    }
+
+    /// Marks a runner as running a job, or idle again.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let runner = mock.register_runner("orgs/octo-org", "r").await;
+    /// assert!(mock.set_runner_busy(runner.id, true).await.unwrap().busy);
+    /// # }
+    /// ```
+    pub async fn set_runner_busy(&self, runner_id: i64, busy: bool) -> Result<Runner, Error> {
+        let update = RunnerUpdate {
+            status: None,
+            busy: Some(busy),
+        };
+        self.service.update_runner(runner_id, update).await
+    }
+
+    /// Removes a runner with a remove token of its scope, as
+    /// `config.sh remove` does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let runner = mock.register_runner("orgs/octo-org", "r").await;
+    /// let token = mock.remove_token("orgs/octo-org").await;
+    /// mock.remove_runner(runner.id, &token.token).await.unwrap();
+    /// # }
+    /// ```
+    pub async fn remove_runner(&self, runner_id: i64, remove_token: &str) -> Result<(), Error> {
+        self.service.remove_runner(runner_id, remove_token).await
+    }
+
+    /// Sets the mock clock to wall time + `offset_seconds` (absolute, not
+    /// added to an earlier offset). Tokens expire, and runners offline for
+    /// too long are removed, as if that time had passed.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::Registration;
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let token = mock.registration_token("orgs/octo-org").await.token;
+    /// mock.set_clock_offset(3601).await.unwrap();
+    /// assert!(mock.register(Registration::new(token, "late")).await.is_err());
+    /// # }
+    /// ```
+    pub async fn set_clock_offset(&self, offset_seconds: i64) -> Result<(), Error> {
+        self.service.set_clock(offset_seconds).await.map(drop)
+    }
+
+    /// Plans a fault for the API requests it matches; returns it with its id.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::Fault;
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// mock.add_fault(Fault::new("/api/v3/orgs").status(502).times(2)).unwrap();
+    /// assert_eq!(mock.faults().len(), 1);
+    /// # }
+    /// ```
+    pub fn add_fault(&self, fault: Fault) -> Result<Fault, Error> {
+        self.service.faults().add(fault)
+    }
+
+    /// The faults still to apply.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// assert!(mock.faults().is_empty());
+    /// # }
+    /// ```
+    pub fn faults(&self) -> Vec<Fault> {
+        self.service.faults().list()
+    }
+
+    /// Drops every planned fault.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::Fault;
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// mock.add_fault(Fault::new("/api/v3").delay_ms(100)).unwrap();
+    /// mock.clear_faults();
+    /// assert!(mock.faults().is_empty());
+    /// # }
+    /// ```
+    pub fn clear_faults(&self) {
+        self.service.faults().clear();
+    }
+
+    /// The API requests received, oldest first, optionally only those of a
+    /// method and/or under a path prefix.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::RequestFilter;
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let posts = RequestFilter { method: Some("POST".into()), path_prefix: None };
+    /// assert!(mock.received_requests(&posts).is_empty());
+    /// # }
+    /// ```
+    pub fn received_requests(&self, filter: &RequestFilter) -> Vec<LoggedRequest> {
+        self.service.requests().list(filter)
+    }
+
+    /// Everything the mock holds: scopes with their runners, live tokens and
+    /// the clock.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// mock.register_runner("orgs/octo-org", "r").await;
+    /// assert_eq!(mock.state().await.scopes[0].runner_count, 1);
+    /// # }
+    /// ```
+    pub async fn state(&self) -> MockState {
+        self.service
+            .state()
+            .await
+            .unwrap_or_else(|error| panic!("ghes-mock could not read its state: {error}"))
+    }
+
+    /// Back to the seeded state: runners, tokens, scopes, the clock, the rate
+    /// limits, the faults and the request log.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// mock.register_runner("orgs/octo-org", "r").await;
+    /// mock.reset().await;
+    /// assert!(mock.state().await.scopes.is_empty());
+    /// # }
+    /// ```
+    pub async fn reset(&self) {
+        self.service
+            .reset()
+            .await
+            .unwrap_or_else(|error| panic!("ghes-mock could not reset: {error}"));
+    }
+}

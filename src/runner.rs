@@ -1,0 +1,260 @@
+//! `ghes-mock runner register|remove`: a runner's own `config.sh`, for demos
+//! and shell tests, speaking to a running ghes-mock's control API.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+use reqwest::Url;
+use serde_json::{Value, json};
+
+#[derive(Debug, Subcommand)]
+pub enum RunnerCommand {
+    /// Register a runner, as `config.sh --url URL --token TOKEN` does.
+    Register(RegisterArgs),
+    /// Remove a runner, as `config.sh remove --token TOKEN` does.
+    Remove(RemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Target {
+    /// Where the runner belongs, as config.sh takes it:
+    /// http://HOST:PORT/ORG, http://HOST:PORT/OWNER/REPO or
+    /// http://HOST:PORT/enterprises/ENTERPRISE.
+    #[arg(long)]
+    url: String,
+
+    /// A registration token (register) or remove token (remove) of that scope.
+    #[arg(long)]
+    token: String,
+
+    /// The runner's name.
+    #[arg(long)]
+    name: String,
+
+    /// A PEM certificate to trust when the URL is https (for a server started
+    /// with --tls-self-signed DIR: DIR/cert.pem).
+    #[arg(long, env = "SSL_CERT_FILE", value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RegisterArgs {
+    #[command(flatten)]
+    target: Target,
+
+    /// Custom labels, comma-separated.
+    #[arg(long, value_delimiter = ',')]
+    labels: Vec<String>,
+
+    /// linux, macos or windows (default linux).
+    #[arg(long)]
+    os: Option<String>,
+
+    /// x64, arm or arm64 (default x64).
+    #[arg(long)]
+    architecture: Option<String>,
+
+    /// Replace a runner of the same name, keeping its id.
+    #[arg(long)]
+    replace: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RemoveArgs {
+    #[command(flatten)]
+    target: Target,
+}
+
+pub async fn run(command: RunnerCommand) -> ExitCode {
+    let outcome = match command {
+        RunnerCommand::Register(args) => register(args).await,
+        RunnerCommand::Remove(args) => remove(args).await,
+    };
+    match outcome {
+        Ok(message) => {
+            println!("{message}");
+            ExitCode::SUCCESS
+        }
+        Err(Failure::Usage(message)) => {
+            eprintln!("ghes-mock runner: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Refused(message)) => {
+            eprintln!("ghes-mock runner: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+enum Failure {
+    /// The command line cannot work (a URL config.sh would refuse).
+    Usage(String),
+    /// The server said no, or could not be reached.
+    Refused(String),
+}
+
+async fn register(args: RegisterArgs) -> Result<String, Failure> {
+    let (base, scope) = parse_url(&args.target.url)?;
+    let mut body = json!({
+        "token": args.target.token,
+        "name": args.target.name,
+        "labels": args.labels,
+        "replace": args.replace,
+        "scope": scope,
+    });
+    if let Some(os) = &args.os {
+        body["os"] = json!(os);
+    }
+    if let Some(architecture) = &args.architecture {
+        body["architecture"] = json!(architecture);
+    }
+    let runner = post(&args.target, &base, "_mock/runners", &body).await?;
+    Ok(format!(
+        "√ Runner successfully added: {} (id {}) in {scope}",
+        runner["name"].as_str().unwrap_or_default(),
+        runner["id"]
+    ))
+}
+
+async fn remove(args: RemoveArgs) -> Result<String, Failure> {
+    let (base, scope) = parse_url(&args.target.url)?;
+    let body = json!({"token": args.target.token, "name": args.target.name, "scope": scope});
+    post(&args.target, &base, "_mock/runners/remove", &body).await?;
+    Ok(format!(
+        "√ Runner removed successfully: {} from {scope}",
+        args.target.name
+    ))
+}
+
+/// Splits config.sh's URL into the server's base URL and the runner's scope
+/// (`orgs/octo-org`).
+fn parse_url(url: &str) -> Result<(Url, String), Failure> {
+    let usage = |why: &str| {
+        Failure::Usage(format!(
+            "{why}: {url:?} (expected http://HOST:PORT/ORG, http://HOST:PORT/OWNER/REPO \
+             or http://HOST:PORT/enterprises/ENTERPRISE)"
+        ))
+    };
+    let parsed = Url::parse(url).map_err(|_| usage("not a URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(usage("not an http(s) URL"));
+    }
+    let segments: Vec<&str> = parsed
+        .path_segments()
+        .map(|s| s.filter(|segment| !segment.is_empty()).collect())
+        .unwrap_or_default();
+    let scope = match segments.as_slice() {
+        ["enterprises", enterprise] => format!("enterprises/{enterprise}"),
+        ["enterprises"] | [] => {
+            return Err(usage(
+                "the URL names no organization, repository or enterprise",
+            ));
+        }
+        [org] => format!("orgs/{org}"),
+        [owner, repo] => format!("repos/{owner}/{repo}"),
+        _ => return Err(usage("the URL has too many parts")),
+    };
+    let mut base = parsed;
+    base.set_path("/");
+    base.set_query(None);
+    Ok((base, scope))
+}
+
+async fn post(target: &Target, base: &Url, path: &str, body: &Value) -> Result<Value, Failure> {
+    let url = base.join(path).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut client = reqwest::Client::builder();
+    if let Some(file) = &target.ca_cert {
+        let pem = std::fs::read(file)
+            .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
+        let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            Failure::Usage(format!("{} is not a PEM certificate: {e}", file.display()))
+        })?;
+        client = client.add_root_certificate(certificate);
+    }
+    let client = client
+        .build()
+        .map_err(|e| Failure::Refused(e.to_string()))?;
+    let response = client
+        .post(url.clone())
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| Failure::Refused(format!("cannot reach {url}: {e}")))?;
+    let status = response.status();
+    let answer: Value = response.json().await.unwrap_or(Value::Null);
+    if status.is_success() {
+        return Ok(answer);
+    }
+    let message = answer["message"].as_str().unwrap_or("no message");
+    let details: Vec<&str> = answer["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let details = if details.is_empty() {
+        String::new()
+    } else {
+        format!(": {}", details.join("; "))
+    };
+    Err(Failure::Refused(format!(
+        "{message}{details} (HTTP {})",
+        status.as_u16()
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope_of(url: &str) -> Result<String, String> {
+        parse_url(url).map(|(_, scope)| scope).map_err(|f| match f {
+            Failure::Usage(m) | Failure::Refused(m) => m,
+        })
+    }
+
+    #[test]
+    fn urls_take_the_forms_config_sh_accepts() {
+        assert_eq!(
+            scope_of("http://127.0.0.1:8080/octo-org").unwrap(),
+            "orgs/octo-org"
+        );
+        assert_eq!(
+            scope_of("http://127.0.0.1:8080/octo-org/").unwrap(),
+            "orgs/octo-org"
+        );
+        assert_eq!(
+            scope_of("https://ghes.local/octo-org/octo-repo").unwrap(),
+            "repos/octo-org/octo-repo"
+        );
+        assert_eq!(
+            scope_of("http://h:1/enterprises/octo").unwrap(),
+            "enterprises/octo"
+        );
+        let (base, _) = parse_url("http://127.0.0.1:8080/octo-org?x=1")
+            .ok()
+            .unwrap();
+        assert_eq!(base.as_str(), "http://127.0.0.1:8080/");
+    }
+
+    #[test]
+    fn other_urls_are_refused_with_the_forms_expected() {
+        for bad in [
+            "octo-org",
+            "ftp://h/o",
+            "http://h:1/",
+            "http://h:1/a/b/c",
+            "http://h/enterprises",
+        ] {
+            let message = scope_of(bad).unwrap_err();
+            assert!(
+                message.contains("expected http://HOST:PORT/ORG"),
+                "{bad}: {message}"
+            );
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! `ghes-mock runner register|remove`, the runner's own config.sh for demos
+//! and shell tests, run as a child process against a mock started in the
+//! test. What it prints and its exit code are what a script sees; the API
+//! shows what it did.
+
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use ghes_mock::GhesMock;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, runners_path};
+use crate::server_process;
+
+const ORG: &str = "orgs/octo-org";
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// What the command left for its caller.
+#[derive(Debug)]
+struct Run {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `ghes-mock runner ARGS` to its exit, at most [`DEADLINE`]. The
+/// child is waited for on the blocking pool, so this test's runtime keeps
+/// serving the mock the child talks to.
+async fn runner(args: &[&str]) -> Run {
+    let mut all = vec!["runner"];
+    all.extend_from_slice(args);
+    let mut command = server_process::command(&all, &[]);
+    command
+        .env_remove("SSL_CERT_FILE")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let child = command.spawn().expect("the binary starts");
+    let pid = child.id();
+    let waited = tokio::time::timeout(
+        DEADLINE,
+        tokio::task::spawn_blocking(move || child.wait_with_output()),
+    )
+    .await;
+    let output: Output = match waited {
+        Ok(joined) => joined
+            .expect("the waiting task")
+            .expect("the child's output"),
+        Err(_) => {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("ghes-mock runner {args:?} still running after {DEADLINE:?}");
+        }
+    };
+    Run {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn app_of(mock: GhesMock) -> TestApp {
+    TestApp {
+        mock,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// The runners the API lists in a scope.
+async fn runners_of(app: &TestApp, scope: &str) -> Vec<Value> {
+    let list = app.get(&runners_path(scope)).await;
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    list.body["runners"].as_array().expect("runners").clone()
+}
+
+fn label_names(runner: &Value) -> Vec<&str> {
+    runner["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| l["name"].as_str().expect("a label name"))
+        .collect()
+}
+
+#[tokio::test]
+async fn register_adds_the_runner_to_the_scope_each_url_form_names() {
+    let cases = [
+        ("/octo-org", "orgs/octo-org"),
+        ("/octo-org/octo-repo", "repos/octo-org/octo-repo"),
+        (
+            "/enterprises/octo-enterprise",
+            "enterprises/octo-enterprise",
+        ),
+        ("/octo-org/", "orgs/octo-org"),
+    ];
+    for (path, scope) in cases {
+        // Arrange
+        let app = app_of(GhesMock::start().await);
+        let token = app.mock.registration_token(scope).await.token;
+        let url = format!("{}{path}", app.mock.uri());
+
+        // Act
+        let run = runner(&[
+            "register", "--url", &url, "--token", &token, "--name", "ci-1",
+        ])
+        .await;
+
+        // Assert
+        assert_eq!(run.code, Some(0), "{url}: {run:?}");
+        let listed = runners_of(&app, scope).await;
+        assert_eq!(listed.len(), 1, "{url}");
+        assert_eq!(listed[0]["name"], "ci-1");
+        assert_eq!(
+            run.stdout,
+            format!(
+                "√ Runner successfully added: ci-1 (id {}) in {scope}\n",
+                listed[0]["id"]
+            )
+        );
+        assert_eq!(label_names(&listed[0]), ["self-hosted", "X64", "Linux"]);
+    }
+}
+
+#[tokio::test]
+async fn register_passes_labels_os_and_architecture() {
+    let app = app_of(GhesMock::start().await);
+    let token = app.mock.registration_token(ORG).await.token;
+    let url = format!("{}/octo-org", app.mock.uri());
+
+    let run = runner(&[
+        "register",
+        "--url",
+        &url,
+        "--token",
+        &token,
+        "--name",
+        "mac",
+        "--labels",
+        "gpu,xcode",
+        "--os",
+        "macos",
+        "--architecture",
+        "arm64",
+    ])
+    .await;
+
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let listed = runners_of(&app, ORG).await;
+    assert_eq!(listed[0]["os"], "macos");
+    assert_eq!(
+        label_names(&listed[0]),
+        ["self-hosted", "ARM64", "macOS", "gpu", "xcode"]
+    );
+}
+
+#[tokio::test]
+async fn a_taken_name_is_refused_unless_replace_is_given_which_keeps_the_id() {
+    // Arrange
+    let app = app_of(GhesMock::start().await);
+    let existing = app.mock.register_runner(ORG, "ci-1").await;
+    let token = app.mock.registration_token(ORG).await.token;
+    let url = format!("{}/octo-org", app.mock.uri());
+    let args = [
+        "register", "--url", &url, "--token", &token, "--name", "ci-1", "--os", "windows",
+    ];
+
+    // Act
+    let refused = runner(&args).await;
+    let replaced = runner(&[&args[..], &["--replace"]].concat()).await;
+
+    // Assert
+    assert_eq!(refused.code, Some(1), "{refused:?}");
+    assert!(refused.stderr.contains("already exists"), "{refused:?}");
+    assert!(refused.stderr.contains("(HTTP 422)"), "{refused:?}");
+    assert_eq!(refused.stdout, "");
+    assert_eq!(replaced.code, Some(0), "{replaced:?}");
+    let listed = runners_of(&app, ORG).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["id"], existing.id, "the id is kept");
+    assert_eq!(listed[0]["os"], "windows");
+    assert_eq!(
+        replaced.stdout,
+        format!(
+            "√ Runner successfully added: ci-1 (id {}) in orgs/octo-org\n",
+            existing.id
+        )
+    );
+}
+
+#[tokio::test]
+async fn remove_takes_the_runner_away_by_name() {
+    for (path, scope) in [
+        ("/octo-org", "orgs/octo-org"),
+        ("/octo-org/octo-repo", "repos/octo-org/octo-repo"),
+        ("/enterprises/octo", "enterprises/octo"),
+    ] {
+        // Arrange
+        let app = app_of(GhesMock::start().await);
+        let gone = app.mock.register_runner(scope, "ci-1").await;
+        app.mock.register_runner(scope, "ci-2").await;
+        let token = app.mock.remove_token(scope).await.token;
+        let url = format!("{}{path}", app.mock.uri());
+
+        // Act
+        let run = runner(&["remove", "--url", &url, "--token", &token, "--name", "ci-1"]).await;
+
+        // Assert
+        assert_eq!(run.code, Some(0), "{run:?}");
+        assert_eq!(
+            run.stdout,
+            format!("√ Runner removed successfully: ci-1 from {scope}\n")
+        );
+        let names: Vec<Value> = runners_of(&app, scope)
+            .await
+            .iter()
+            .map(|r| r["name"].clone())
+            .collect();
+        assert_eq!(names, ["ci-2"], "{scope}");
+        let got = app
+            .get(&format!("{}/{}", runners_path(scope), gone.id))
+            .await;
+        assert_eq!(got.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn a_url_of_another_form_exits_2_listing_the_forms_expected() {
+    let app = app_of(GhesMock::start().await);
+    let token = app.mock.registration_token(ORG).await.token;
+    let uri = app.mock.uri();
+    for url in [
+        "octo-org".to_owned(),
+        format!("ftp{}/octo-org", uri.trim_start_matches("http")),
+        format!("{uri}/"),
+        format!("{uri}/a/b/c"),
+        format!("{uri}/enterprises"),
+    ] {
+        for command in ["register", "remove"] {
+            let run = runner(&[command, "--url", &url, "--token", &token, "--name", "x"]).await;
+
+            assert_eq!(run.code, Some(2), "{command} {url}: {run:?}");
+            assert_eq!(run.stdout, "", "{command} {url}");
+            for form in [
+                "http://HOST:PORT/ORG",
+                "http://HOST:PORT/OWNER/REPO",
+                "http://HOST:PORT/enterprises/ENTERPRISE",
+            ] {
+                assert!(run.stderr.contains(form), "{command} {url}: {}", run.stderr);
+            }
+        }
+    }
+    let state = app.mock.state().await;
+    let runners: usize = state.scopes.iter().map(|s| s.runners.len()).sum();
+    assert_eq!(runners, 0, "nothing was registered");
+}
+
+#[tokio::test]
+async fn a_token_of_another_scope_exits_1_naming_the_scope_of_the_url() {
+    // Arrange
+    let app = app_of(GhesMock::start().await);
+    app.mock.register_runner(ORG, "ci-1").await;
+    let registration = app.mock.registration_token("orgs/other-org").await.token;
+    let remove = app
+        .mock
+        .remove_token("repos/octo-org/octo-repo")
+        .await
+        .token;
+    let url = format!("{}/octo-org", app.mock.uri());
+
+    // Act
+    let registered = runner(&[
+        "register",
+        "--url",
+        &url,
+        "--token",
+        &registration,
+        "--name",
+        "x",
+    ])
+    .await;
+    let removed = runner(&[
+        "remove", "--url", &url, "--token", &remove, "--name", "ci-1",
+    ])
+    .await;
+
+    // Assert
+    assert_eq!(registered.code, Some(1), "{registered:?}");
+    assert!(
+        registered
+            .stderr
+            .contains("The registration token is not for orgs/octo-org (HTTP 401)"),
+        "{registered:?}"
+    );
+    assert_eq!(removed.code, Some(1), "{removed:?}");
+    assert!(
+        removed
+            .stderr
+            .contains("The remove token is not for orgs/octo-org (HTTP 401)"),
+        "{removed:?}"
+    );
+    assert_eq!(runners_of(&app, ORG).await.len(), 1, "nothing changed");
+    assert!(runners_of(&app, "orgs/other-org").await.is_empty());
+}
+
+#[tokio::test]
+async fn an_unknown_expired_or_wrong_kind_token_exits_1_with_the_servers_message() {
+    // Arrange
+    let app = app_of(GhesMock::start().await);
+    let url = format!("{}/octo-org", app.mock.uri());
+    let remove = app.mock.remove_token(ORG).await.token;
+    let expiring = app.mock.registration_token(ORG).await.token;
+
+    // Act
+    let unknown = runner(&["register", "--url", &url, "--token", "NOPE", "--name", "x"]).await;
+    let wrong_kind = runner(&["register", "--url", &url, "--token", &remove, "--name", "x"]).await;
+    let unknown_remove = runner(&["remove", "--url", &url, "--token", "NOPE", "--name", "x"]).await;
+    app.mock.set_clock_offset(3601).await.unwrap();
+    let expired = runner(&[
+        "register", "--url", &url, "--token", &expiring, "--name", "x",
+    ])
+    .await;
+
+    // Assert
+    for (run, message) in [
+        (&unknown, "Unknown registration token (HTTP 401)"),
+        (
+            &wrong_kind,
+            "This is a remove token, not a registration token (HTTP 401)",
+        ),
+        (&unknown_remove, "Unknown remove token (HTTP 401)"),
+        (&expired, "The registration token has expired (HTTP 401)"),
+    ] {
+        assert_eq!(run.code, Some(1), "{run:?}");
+        assert!(run.stderr.contains(message), "{message}: {run:?}");
+        assert_eq!(run.stdout, "");
+    }
+    assert!(runners_of(&app, ORG).await.is_empty());
+}
+
+#[tokio::test]
+async fn removing_a_name_the_scope_does_not_have_exits_1_not_found() {
+    let app = app_of(GhesMock::start().await);
+    app.mock.register_runner("orgs/other-org", "ci-1").await;
+    let token = app.mock.remove_token(ORG).await.token;
+    let url = format!("{}/octo-org", app.mock.uri());
+
+    let run = runner(&["remove", "--url", &url, "--token", &token, "--name", "ci-1"]).await;
+
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("Not Found (HTTP 404)"), "{run:?}");
+    assert_eq!(runners_of(&app, "orgs/other-org").await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_unknown_os_exits_1_naming_it() {
+    let app = app_of(GhesMock::start().await);
+    let token = app.mock.registration_token(ORG).await.token;
+    let url = format!("{}/octo-org", app.mock.uri());
+
+    let run = runner(&[
+        "register", "--url", &url, "--token", &token, "--name", "x", "--os", "beos",
+    ])
+    .await;
+
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("beos"), "{run:?}");
+    assert!(run.stderr.contains("(HTTP 422)"), "{run:?}");
+    assert!(runners_of(&app, ORG).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_server_that_is_not_there_exits_1_saying_it_cannot_be_reached() {
+    let mock = GhesMock::start().await;
+    let url = format!("{}/octo-org", mock.uri());
+    mock.shutdown().await;
+
+    let run = runner(&["register", "--url", &url, "--token", "T", "--name", "x"]).await;
+
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(run.stderr.contains("cannot reach"), "{run:?}");
+}
+
+#[tokio::test]
+async fn the_cli_needs_no_admin_token_to_register_and_remove() {
+    // Arrange
+    let app = app_of(GhesMock::builder().admin_token("root").start().await);
+    let registration = app.mock.registration_token(ORG).await.token;
+    let remove = app.mock.remove_token(ORG).await.token;
+    let url = format!("{}/octo-org", app.mock.uri());
+
+    // Act
+    let registered = runner(&[
+        "register",
+        "--url",
+        &url,
+        "--token",
+        &registration,
+        "--name",
+        "x",
+    ])
+    .await;
+    let listed = runners_of(&app, ORG).await;
+    let removed = runner(&["remove", "--url", &url, "--token", &remove, "--name", "x"]).await;
+
+    // Assert
+    assert_eq!(registered.code, Some(0), "{registered:?}");
+    assert_eq!(listed.len(), 1);
+    assert_eq!(removed.code, Some(0), "{removed:?}");
+    assert!(runners_of(&app, ORG).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_flag_is_a_usage_error() {
+    let run = runner(&["register", "--url", "http://127.0.0.1:1/o", "--token", "T"]).await;
+
+    assert_eq!(run.code, Some(2), "{run:?}");
+    assert!(run.stderr.contains("--name"), "{run:?}");
+}

@@ -1,0 +1,21 @@
+//! The clients people really use, against a real server: octokit, PyGithub
+//! and the gh CLI each walk the runner lifecycle in every scope (registration
+//! token, a runner registered through the control API, list and get, remove
+//! token, delete, 404), page through lists and read GitHub's errors their own
+//! way; schemathesis fuzzes every implemented operation against GitHub's GHES
+//! 3.1 description; and the server is checked over HTTPS.
+//!
+//! Each client program lives beside this file and prints one line per check
+//! and a closing `N passed, M failed`. The clients are installed on first use
+//! (see `install`); a test fails, never skips, when its client cannot be had.
+//!
+//! Run one suite with its output: `cargo test --test clients gh -- --nocapture`.
+
+mod gh;
+mod install;
+mod octokit;
+mod process;
+mod pygithub;
+mod schemathesis;
+mod suite;
+mod tls;
