@@ -178,15 +178,6 @@ impl Error {
             FieldError::new(resource, field, "invalid").with_message(message),
         ])
     }
-
-    /// A field that must be present and is not.
-    ///
-    /// ```
-    /// assert_eq!(ghes_mock::Error::missing("Runner", "name").status(), 422);
-    /// ```
-    pub fn missing(resource: &str, field: &str) -> Self {
-        Error::Validation(vec![FieldError::new(resource, field, "missing_field")])
-    }
 }
 
 impl IntoResponse for Error {

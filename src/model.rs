@@ -284,7 +284,8 @@ pub struct RunnerApplication {
 /// A page of a list and what the Link header needs to describe it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
-    pub items: Vec<T>,
+    /// The page's items, in whatever form the caller needs them.
+    pub items: T,
     pub total_count: i64,
     pub page: u32,
     pub per_page: u32,
@@ -328,7 +329,7 @@ mod tests {
     #[test]
     fn last_page_rounds_up_and_is_one_for_an_empty_list() {
         let page = |total_count, per_page| Page::<()> {
-            items: vec![],
+            items: (),
             total_count,
             page: 1,
             per_page,

@@ -119,7 +119,7 @@ mod tests {
 
     fn page(page: u32, per_page: u32, total_count: i64) -> Page<()> {
         Page {
-            items: vec![],
+            items: (),
             total_count,
             page,
             per_page,

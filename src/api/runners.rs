@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use super::extract::{RunnerId, UnusedBody};
 use super::pagination::ListQuery;
@@ -31,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Serialize)]
 struct RunnerList {
     total_count: i64,
-    runners: Vec<Runner>,
+    runners: Box<RawValue>,
 }
 
 // https://docs.github.com/enterprise-server@3.1/rest/reference/actions#list-self-hosted-runners-for-an-organization
