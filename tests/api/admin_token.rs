@@ -8,7 +8,7 @@ use ghes_mock::GhesMock;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ApiResponse, assert_error_shape, runners_path, spawn_app, spawn_with};
+use crate::helpers::{ApiResponse, assert_error_shape, read, runners_path, spawn_app, spawn_with};
 use crate::server_process::ServerProcess;
 
 const ADMIN: &str = "root";
@@ -30,28 +30,11 @@ async fn control_as(
     if let Some(body) = body {
         request = request.json(&body);
     }
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            panic!(
-                "{status}: not JSON ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        })
-    };
-    if status >= 400 {
-        assert_error_shape(&body);
+    let response = read(request).await;
+    if response.status >= 400 {
+        assert_error_shape(&response.body);
     }
-    ApiResponse {
-        status,
-        headers,
-        body,
-    }
+    response
 }
 
 /// Every guarded endpoint, with a body it accepts and the status it answers

@@ -4,16 +4,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{SCOPES, runners_path, spawn_app};
-
-fn label_names(runner: &Value) -> Vec<&str> {
-    runner["labels"]
-        .as_array()
-        .expect("labels")
-        .iter()
-        .map(|l| l["name"].as_str().expect("a label name"))
-        .collect()
-}
+use crate::helpers::{SCOPES, label_names, runners_path, spawn_app};
 
 #[tokio::test]
 async fn a_runner_goes_from_registration_to_deletion_in_every_scope() {

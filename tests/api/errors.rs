@@ -12,35 +12,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::auth::{GENERIC_DOCS, doc_url};
 use crate::helpers::{
-    ApiResponse, SCOPES, TOKEN, TestApp, assert_error_shape, assert_github_headers, runners_path,
-    spawn_app, spawn_with,
+    ApiResponse, SCOPES, TOKEN, TestApp, assert_error_shape, assert_github_headers, read,
+    runners_path, spawn_app, spawn_with,
 };
 
 fn not_found(documentation_url: &str) -> Value {
     json!({"message": "Not Found", "documentation_url": documentation_url})
-}
-
-/// Any request, answered as a client sees it; the body must be JSON or empty.
-async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-            panic!(
-                "{status}: body is not JSON ({e}): {}",
-                String::from_utf8_lossy(&bytes)
-            )
-        })
-    };
-    ApiResponse {
-        status,
-        headers,
-        body,
-    }
 }
 
 /// A POST to `/api/v3{path}` with a raw body and `token`, through the harness.

@@ -177,7 +177,8 @@ impl TestApp {
     }
 }
 
-async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
+/// Any request, answered as a client sees it; the body must be JSON or empty.
+pub async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
@@ -300,6 +301,16 @@ fn template_of(path: &str) -> Template {
         })
         .collect();
     Template::Operation(format!("{scope}/{}", rest.join("/")))
+}
+
+/// The names of a runner's labels, in order.
+pub fn label_names(runner: &Value) -> Vec<&str> {
+    runner["labels"]
+        .as_array()
+        .expect("labels")
+        .iter()
+        .map(|l| l["name"].as_str().expect("a label name"))
+        .collect()
 }
 
 /// The path of a scope's runner list (`/orgs/octo-org/actions/runners`).

@@ -11,7 +11,7 @@ use ghes_mock::{
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{SCOPES, TestApp, runners_path, spawn_with};
+use crate::helpers::{SCOPES, TestApp, label_names, runners_path, spawn_with};
 
 const ORG: &str = "orgs/octo-org";
 const REPO: &str = "repos/octo-org/octo-repo";
@@ -30,15 +30,6 @@ fn runner_path(scope: &str, id: i64) -> String {
 
 fn as_json<T: serde::Serialize>(value: &T) -> Value {
     serde_json::to_value(value).expect("serializable")
-}
-
-fn label_names(runner: &Value) -> Vec<&str> {
-    runner["labels"]
-        .as_array()
-        .expect("labels")
-        .iter()
-        .map(|l| l["name"].as_str().expect("a label name"))
-        .collect()
 }
 
 // --- start, URLs, API token --------------------------------------------------------

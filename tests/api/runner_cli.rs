@@ -9,7 +9,7 @@ use std::time::Duration;
 use ghes_mock::GhesMock;
 use serde_json::Value;
 
-use crate::helpers::{TestApp, runners_path};
+use crate::helpers::{TestApp, label_names, runners_path};
 use crate::server_process;
 
 const ORG: &str = "orgs/octo-org";
@@ -72,15 +72,6 @@ async fn runners_of(app: &TestApp, scope: &str) -> Vec<Value> {
     let list = app.get(&runners_path(scope)).await;
     assert_eq!(list.status, 200, "{:?}", list.body);
     list.body["runners"].as_array().expect("runners").clone()
-}
-
-fn label_names(runner: &Value) -> Vec<&str> {
-    runner["labels"]
-        .as_array()
-        .expect("labels")
-        .iter()
-        .map(|l| l["name"].as_str().expect("a label name"))
-        .collect()
 }
 
 #[tokio::test]
