@@ -62,6 +62,7 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         .extensions()
         .get::<OriginalUri>()
         .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+    let credential = credential(request.headers());
     let asked = Asked {
         method: request.method().clone(),
         resource: resource_of(request.method(), matched.as_deref()),
@@ -71,15 +72,18 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         request_id: header(request.headers(), "x-github-request-id"),
         media_type: media_type(request.headers()),
         if_none_match: request.headers().get(IF_NONE_MATCH).cloned(),
-        caller: Caller(match credential(request.headers()) {
+        caller: Caller(match &credential {
             Ok(Some(token)) => format!("token:{token}"),
             _ => "anonymous".to_owned(),
         }),
     };
     // The time limit covers planned delays and the route alike; a request cut
     // off is answered, headed and logged like any other.
-    let answered =
-        tokio::time::timeout(state.request_timeout, answer(&state, &asked, request, next)).await;
+    let answered = tokio::time::timeout(
+        state.request_timeout,
+        answer(&state, &asked, credential, request, next),
+    )
+    .await;
     let (response, rate) = answered.unwrap_or_else(|_| {
         tracing::warn!(
             timeout_ms = state.request_timeout.as_millis() as u64,
@@ -107,11 +111,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
 async fn answer(
     state: &AppState,
     asked: &Asked,
+    credential: Result<Option<String>, Error>,
     mut request: Request,
     next: Next,
 ) -> (Response, RateStatus) {
     let service = &state.service;
-    let credential = credential(request.headers());
     let caller = &asked.caller;
     let now = || service.clock().now().timestamp();
 

@@ -15,7 +15,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::contract::assert_response_matches;
-use crate::helpers::{ApiResponse, assert_error_shape, assert_github_headers};
+use crate::helpers::{ApiResponse, assert_error_shape, assert_github_headers, read};
 use crate::server_process::{DEADLINE, Process, command};
 
 /// Runs a process that must stop before it is ready; returns its exit
@@ -94,23 +94,6 @@ impl Client {
         let runner = self.control(Method::POST, "/runners", Some(body)).await;
         assert_eq!(runner.status, 201, "{:?}", runner.body);
         runner.body
-    }
-}
-
-async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a whole body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or_else(|e| panic!("{status}: not JSON ({e})"))
-    };
-    ApiResponse {
-        status,
-        headers,
-        body,
     }
 }
 

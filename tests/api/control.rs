@@ -5,20 +5,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ApiResponse, SCOPES, TestApp, assert_error_shape, runners_path, spawn_app, spawn_seeded,
+    ApiResponse, SCOPES, TestApp, assert_error_shape, label_names, runners_path, spawn_app,
+    spawn_seeded,
 };
 
 const ORG: &str = "orgs/octo-org";
 const REPO: &str = "repos/octo-org/octo-repo";
-
-fn label_names(runner: &Value) -> Vec<&str> {
-    runner["labels"]
-        .as_array()
-        .expect("labels")
-        .iter()
-        .map(|l| l["name"].as_str().expect("a label name"))
-        .collect()
-}
 
 fn runner_path(scope: &str, id: &Value) -> String {
     format!("{}/{id}", runners_path(scope))

@@ -9,7 +9,8 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    ApiResponse, SCOPES, TOKEN, TestApp, assert_github_headers, runners_path, spawn_app, spawn_with,
+    ApiResponse, SCOPES, TOKEN, TestApp, assert_github_headers, read, runners_path, spawn_app,
+    spawn_with,
 };
 use crate::server_process::ServerProcess;
 
@@ -226,20 +227,7 @@ async fn both_budgets_enforced_run_out_separately_and_refill_with_the_mock_clock
 // --- the binary's flags ---------------------------------------------------------
 
 async fn fetch(request: reqwest::RequestBuilder) -> ApiResponse {
-    let response = request.send().await.expect("the server answers");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("a body");
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).expect("a JSON body")
-    };
-    let response = ApiResponse {
-        status,
-        headers,
-        body,
-    };
+    let response = read(request).await;
     assert_github_headers(&response);
     response
 }
