@@ -86,11 +86,20 @@ echo
 seed 10000 "$WORK/seed10k.json"
 start --seed "$WORK/seed10k.json"
 RUNNER_ID=5000
-TOKEN=$(curl -s -X POST -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners/registration-token" |
-  python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 cat >"$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
 LUA
+
+declare -A RESULT
+RESULT[health]=$(load "$MOCK/health")
+RESULT[list1]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=1")
+RESULT[list300]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=300")
+RESULT[get]=$(load "$API/orgs/octo-org/actions/runners/$RUNNER_ID")
+RESULT[token]=$(load "$API/orgs/octo-org/actions/runners/registration-token" "$WORK/post.lua")
+# A scope keeps its newest 10,000 tokens: take the registration token after
+# the token phase.
+TOKEN=$(curl -s -X POST -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners/registration-token" |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
 cat >"$WORK/register.lua" <<LUA
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -100,13 +109,6 @@ request = function()
   return wrk.format(nil, nil, nil, string.format('{"token": "$TOKEN", "name": "bench-%d-%d"}', os.time(), n))
 end
 LUA
-
-declare -A RESULT
-RESULT[health]=$(load "$MOCK/health")
-RESULT[list1]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=1")
-RESULT[list300]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=300")
-RESULT[get]=$(load "$API/orgs/octo-org/actions/runners/$RUNNER_ID")
-RESULT[token]=$(load "$API/orgs/octo-org/actions/runners/registration-token" "$WORK/post.lua")
 RESULT[register]=$(load "$MOCK/runners" "$WORK/register.lua")
 stop
 

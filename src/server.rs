@@ -461,7 +461,7 @@ impl GhesMockBuilder {
         let stopped = async {
             let _ = stopped.await;
         };
-        let sweeper = tokio::spawn(sweep_offline_runners(service.clone()));
+        let sweeper = tokio::spawn(sweep(service.clone()));
         let task = tokio::spawn(async move {
             match acceptor {
                 None => {
@@ -487,15 +487,15 @@ impl GhesMockBuilder {
     }
 }
 
-/// GitHub removes runners offline for too long as time passes: a sweep each
-/// minute of real time is close enough, and moving the mock clock sweeps at
-/// once.
-async fn sweep_offline_runners(service: Arc<Service>) {
+/// GitHub forgets expired tokens and removes runners offline for too long as
+/// time passes: a sweep each minute of real time is close enough, and moving
+/// the mock clock sweeps at once.
+async fn sweep(service: Arc<Service>) {
     let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
     loop {
         every.tick().await;
-        if let Err(error) = service.sweep_offline_runners().await {
-            tracing::warn!(%error, "sweeping offline runners failed");
+        if let Err(error) = service.sweep().await {
+            tracing::warn!(%error, "sweeping failed");
         }
     }
 }

@@ -3,19 +3,24 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
+use sqlx::Connection;
 
-use super::Service;
+use super::memory::{Memory, ScopeEntry};
 use super::runners::label_names;
+use super::{Service, Writer};
 use crate::clock::format_ms;
 use crate::error::Error;
 use crate::model::{Runner, Scope};
 use crate::seed::Seed;
 use crate::store::scopes::ScopeRow;
-use crate::store::{Store, runners, scopes, tokens};
+use crate::store::{Store, labels, runners, scopes, tokens};
 
 /// Far enough for any expiry or sweep a test needs, near enough for the
 /// calendar arithmetic never to overflow.
 const MAX_CLOCK_OFFSET_SECONDS: u64 = 100 * 366 * 24 * 3600;
+
+/// How long an expired token is remembered.
+const EXPIRED_TOKENS_KEPT_MS: i64 = 24 * 3600 * 1000;
 
 /// Everything the mock holds, as `GET /_mock/state` shows it.
 ///
@@ -88,14 +93,18 @@ pub struct TokenState {
 }
 
 impl Service {
-    /// Loads the seed into a database that has no scope yet; a database file
-    /// that already holds state keeps it.
+    /// Loads the seed into a database that has no scope yet (a database file
+    /// that already holds state keeps it), then reads the state into memory.
     pub(super) async fn seed_if_new(&self) -> Result<(), sqlx::Error> {
-        let mut tx = self.store.writer().begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = writer.conn().begin().await?;
         if scopes::all(&mut *tx).await?.is_empty() {
             apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
         }
-        tx.commit().await
+        tx.commit().await?;
+        let memory = Memory::load(writer.conn()).await?;
+        writer.apply(|current| *current = memory);
+        Ok(())
     }
 
     /// Back to the seeded state: runners, tokens, scopes, custom labels, the
@@ -103,52 +112,79 @@ impl Service {
     #[tracing::instrument(skip(self))]
     pub async fn reset(&self) -> Result<(), Error> {
         self.clock.set_offset_seconds(0);
-        let mut tx = self.store.writer().begin().await?;
+        let mut writer = self.writer().await?;
+        let mut tx = writer.conn().begin().await?;
         Store::clear(&mut tx).await?;
         apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
         tx.commit().await?;
+        let memory = Memory::load(writer.conn()).await?;
+        writer.apply(|current| *current = memory);
         self.rate_limiter.clear();
         self.faults.clear();
         self.requests.clear();
         Ok(())
     }
 
-    /// The scope's stored row, created on first use.
+    /// The scope's id and name, the scope being created on first use.
     #[tracing::instrument(skip(self))]
     pub async fn scope(&self, scope: &Scope) -> Result<ScopeRow, Error> {
-        if let Some(row) = scopes::find(self.store.reader(), scope).await? {
+        let known = |entry: &ScopeEntry| ScopeRow {
+            scope_id: entry.id,
+            kind: entry.scope.kind().to_owned(),
+            name: entry.scope.name(),
+        };
+        if let Some(row) = self.memory().scope(scope).map(known) {
             return Ok(row);
         }
-        let mut conn = self.store.writer().acquire().await?;
-        Ok(scopes::ensure(&mut conn, scope).await?)
+        let mut writer = self.writer().await?;
+        let scope_id = self.ensure_scope(&mut writer, scope).await?;
+        let memory = self.memory();
+        memory
+            .scope_by_id(scope_id)
+            .map(known)
+            .ok_or(Error::NotFound)
+    }
+
+    /// The scope's id, the scope being stored on first use.
+    pub(super) async fn ensure_scope(
+        &self,
+        writer: &mut Writer<'_>,
+        scope: &Scope,
+    ) -> Result<i64, Error> {
+        if let Some(entry) = self.memory().scope(scope) {
+            return Ok(entry.id);
+        }
+        let row = scopes::ensure(writer.conn(), scope).await?;
+        writer.apply(|memory| memory.add_scope(&row));
+        Ok(row.scope_id)
     }
 
     #[tracing::instrument(skip(self))]
     pub async fn state(&self) -> Result<MockState, Error> {
-        let db = self.store.reader();
         let now = self.clock.now_ms();
-        let scope_rows = scopes::all(db).await?;
-        let names: HashMap<i64, String> = scope_rows
+        let memory = self.memory();
+        let scopes = memory
+            .scopes()
             .iter()
-            .filter_map(|row| Some((row.scope_id, row.scope()?.to_string())))
+            .map(|entry| ScopeState {
+                scope: entry.scope.to_string(),
+                id: entry.id,
+                runner_count: entry.runners().len() as i64,
+                runners: entry.runners().iter().map(|r| memory.runner(r)).collect(),
+            })
             .collect();
-        let mut scopes = Vec::with_capacity(scope_rows.len());
-        for row in &scope_rows {
-            scopes.push(ScopeState {
-                scope: names.get(&row.scope_id).cloned().unwrap_or_default(),
-                id: row.scope_id,
-                runner_count: row.runner_count,
-                runners: runners::all_of(db, row.scope_id).await?,
-            });
-        }
-        let tokens = tokens::live(db, now)
-            .await?
+        let mut tokens: Vec<(&str, _)> = memory.tokens(now).collect();
+        tokens.sort_by_key(|&(token, entry)| (entry.expires_at, token));
+        let tokens = tokens
             .into_iter()
-            .map(|t| TokenState {
-                scope: names.get(&t.scope_id).cloned().unwrap_or_default(),
-                expires_at: format_ms(t.expires_at),
-                token: t.token,
-                kind: t.kind,
+            .map(|(token, entry)| TokenState {
+                token: token.to_owned(),
+                kind: entry.kind.to_string(),
+                scope: memory
+                    .scope_by_id(entry.scope_id)
+                    .map(|s| s.scope.to_string())
+                    .unwrap_or_default(),
+                expires_at: format_ms(entry.expires_at),
             })
             .collect();
         Ok(MockState {
@@ -159,19 +195,32 @@ impl Service {
         })
     }
 
-    /// Removes the runners that have been offline for longer than the
-    /// configured age, as GitHub does; returns how many went.
-    pub async fn sweep_offline_runners(&self) -> Result<u64, Error> {
+    /// Forgets tokens a day after they expired (until then, using one is
+    /// answered as expired, not unknown) and removes the runners that have
+    /// been offline for longer than the configured age, as GitHub does;
+    /// returns how many runners went.
+    pub async fn sweep(&self) -> Result<u64, Error> {
+        let now = self.clock.now_ms();
+        let forget_before = now.saturating_sub(EXPIRED_TOKENS_KEPT_MS);
+        let mut writer = self.writer().await?;
+        if tokens::delete_expired(writer.conn(), forget_before).await? > 0 {
+            writer.apply(|memory| memory.remove_expired_tokens(forget_before));
+        }
         let Some(age) = self.settings.offline_runner_max_age else {
             return Ok(0);
         };
         let age = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
-        let cutoff = self.clock.now_ms().saturating_sub(age);
-        let removed = runners::delete_offline_since_before(self.store.writer(), cutoff).await?;
-        if removed > 0 {
-            tracing::info!(removed, "removed runners offline for too long");
+        let cutoff = now.saturating_sub(age);
+        let removed = runners::delete_offline_since_before(writer.conn(), cutoff).await?;
+        if removed.is_empty() {
+            return Ok(0);
         }
-        Ok(removed)
+        writer.apply(|memory| memory.remove_runners(&removed));
+        tracing::info!(
+            removed = removed.len(),
+            "removed runners offline for too long"
+        );
+        Ok(removed.len() as u64)
     }
 
     /// Sets the clock to wall time + `offset_seconds` and sweeps the runners
@@ -185,12 +234,16 @@ impl Service {
             ));
         }
         self.clock.set_offset_seconds(offset_seconds);
-        self.sweep_offline_runners().await?;
+        self.sweep().await?;
         Ok(format_ms(self.clock.now_ms()))
     }
 }
 
-/// Writes the seed's scopes and runners in one batch.
+/// Seed runners built and written per slice, so that a large fixture is
+/// never held twice over.
+const SEED_SLICE: usize = 5_000;
+
+/// Writes the seed's scopes, labels and runners in a few batches.
 async fn apply_seed(
     conn: &mut sqlx::SqliteConnection,
     seed: &Seed,
@@ -201,22 +254,40 @@ async fn apply_seed(
         let row = scopes::ensure(&mut *conn, &scope).await?;
         scope_ids.insert(scope.key(), row.scope_id);
     }
-    let batch: Vec<runners::NewRunner> = seed
+    let mut custom: Vec<&str> = seed
         .runners
         .iter()
-        .filter_map(|r| {
-            let scope: Scope = r.scope.parse().ok()?;
-            Some(runners::NewRunner {
-                id: None,
-                scope_id: *scope_ids.get(&scope.key())?,
-                name: r.name.clone(),
-                os: r.os.as_str(),
-                architecture: r.architecture.as_str(),
-                status: r.status.as_str(),
-                busy: r.busy,
-                labels: label_names(r.os, r.architecture, &r.labels),
-            })
-        })
+        .flat_map(|r| r.labels.iter().map(|l| l.trim()))
         .collect();
-    runners::insert(conn, &batch, now_ms).await
+    custom.sort_unstable();
+    custom.dedup();
+    labels::add_custom(&mut *conn, &custom).await?;
+    let label_ids: HashMap<String, i64> = labels::all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|l| (l.name.to_ascii_lowercase(), l.label_id))
+        .collect();
+    for slice in seed.runners.chunks(SEED_SLICE) {
+        let batch: Vec<runners::NewRunner> = slice
+            .iter()
+            .filter_map(|r| {
+                let scope: Scope = r.scope.parse().ok()?;
+                Some(runners::NewRunner {
+                    id: None,
+                    scope_id: *scope_ids.get(&scope.key())?,
+                    name: r.name.clone(),
+                    os: r.os.as_str(),
+                    architecture: r.architecture.as_str(),
+                    status: r.status.as_str(),
+                    busy: r.busy,
+                    label_ids: label_names(r.os, r.architecture, &r.labels)
+                        .iter()
+                        .filter_map(|name| label_ids.get(&name.to_ascii_lowercase()).copied())
+                        .collect(),
+                })
+            })
+            .collect();
+        runners::insert_many(&mut *conn, &batch, now_ms).await?;
+    }
+    Ok(())
 }

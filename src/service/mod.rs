@@ -4,12 +4,17 @@
 mod admin;
 mod auth;
 mod faults;
+mod memory;
 mod ratelimit;
 mod requests;
 mod runners;
 mod tokens;
 
+use std::sync::{PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
+
+use sqlx::pool::PoolConnection;
+use sqlx::{Sqlite, SqliteConnection};
 
 pub use admin::{MockState, ScopeState, TokenState};
 pub use auth::{Auth, Principal, accepted_scopes};
@@ -22,6 +27,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::seed::Seed;
 use crate::store::Store;
+use memory::Memory;
 
 /// What the service needs from the configuration after start-up.
 #[derive(Debug, Clone)]
@@ -36,6 +42,8 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct Service {
     store: Store,
+    /// What reads are answered from; see [`memory`].
+    memory: RwLock<Memory>,
     clock: Clock,
     settings: Settings,
     seed: Seed,
@@ -52,6 +60,7 @@ impl Service {
         let tokens = config.seed.tokens.iter().chain(&config.tokens);
         let service = Service {
             store,
+            memory: RwLock::default(),
             clock: Clock::default(),
             settings: Settings {
                 ghes_version: full_version(&config.ghes_version),
@@ -67,6 +76,20 @@ impl Service {
         };
         service.seed_if_new().await?;
         Ok(service)
+    }
+
+    /// Memory as the last committed write left it.
+    fn memory(&self) -> RwLockReadGuard<'_, Memory> {
+        self.memory.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for the writer's turn: the one database connection, and with it
+    /// the right to change memory once a change is committed.
+    async fn writer(&self) -> Result<Writer<'_>, sqlx::Error> {
+        Ok(Writer {
+            conn: self.store.writer().acquire().await?,
+            memory: &self.memory,
+        })
     }
 
     pub fn clock(&self) -> &Clock {
@@ -96,6 +119,24 @@ impl Service {
     /// Closes the database once requests under way are done.
     pub async fn close(&self) {
         self.store.close().await;
+    }
+}
+
+/// A write in progress. Memory changes only through [`Writer::apply`], so
+/// only in the writer's turn, and only after the change is committed.
+struct Writer<'a> {
+    conn: PoolConnection<Sqlite>,
+    memory: &'a RwLock<Memory>,
+}
+
+impl Writer<'_> {
+    fn conn(&mut self) -> &mut SqliteConnection {
+        &mut self.conn
+    }
+
+    /// Changes memory to match what was just committed.
+    fn apply<R>(&self, change: impl FnOnce(&mut Memory) -> R) -> R {
+        change(&mut self.memory.write().unwrap_or_else(PoisonError::into_inner))
     }
 }
 

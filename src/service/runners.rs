@@ -2,13 +2,15 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use sqlx::Connection;
 
+use super::memory::NewEntry;
 use super::{Service, check_label, check_runner_name};
 use crate::error::{Error, FieldError};
 use crate::model::{
     Architecture, Os, Page, Runner, RunnerApplication, RunnerStatus, Scope, TokenKind,
 };
-use crate::store::{runners, scopes, tokens};
+use crate::store::{labels, runners};
 
 /// Which page of a list, after GitHub's defaults and cap are applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,16 +242,10 @@ impl Service {
         scope: &Scope,
         request: PageRequest,
     ) -> Result<Page<Box<RawValue>>, Error> {
-        let (total_count, runners) = runners::page(
-            self.store.reader(),
-            scope,
-            request.per_page,
-            request.offset(),
-        )
-        .await?;
-        // SQLite wrote the array; checking it is JSON costs far less than
-        // building runners only to write them again.
-        let items = RawValue::from_string(runners).map_err(|e| sqlx::Error::Decode(e.into()))?;
+        let (total_count, items) = self
+            .memory()
+            .page(scope, request.per_page, request.offset())
+            .map_err(|e| sqlx::Error::Encode(e.into()))?;
         Ok(Page {
             items,
             total_count,
@@ -260,29 +256,35 @@ impl Service {
 
     #[tracing::instrument(skip(self))]
     pub async fn get_runner(&self, scope: &Scope, runner_id: i64) -> Result<Runner, Error> {
-        runners::get_in(self.store.reader(), scope, runner_id)
-            .await?
-            .ok_or(Error::NotFound)
+        let memory = self.memory();
+        let runner = memory
+            .scope(scope)
+            .and_then(|s| s.runner(runner_id))
+            .ok_or(Error::NotFound)?;
+        Ok(memory.runner(runner))
     }
 
     /// Deletes an idle runner; a busy one stays and answers 422, as GitHub
     /// protects runners in the middle of a job.
     #[tracing::instrument(skip(self))]
     pub async fn delete_runner(&self, scope: &Scope, runner_id: i64) -> Result<(), Error> {
-        let mut conn = self.store.writer().acquire().await?;
-        let scope_row = scopes::find(&mut *conn, scope)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if runners::delete_idle(&mut *conn, scope_row.scope_id, runner_id).await? {
-            return Ok(());
+        let mut writer = self.writer().await?;
+        {
+            let memory = self.memory();
+            let runner = memory
+                .scope(scope)
+                .and_then(|s| s.runner(runner_id))
+                .ok_or(Error::NotFound)?;
+            if runner.busy {
+                return Err(Error::Unprocessable(format!(
+                    "Bad request - Runner \"{}\" is still running a job",
+                    runner.name
+                )));
+            }
         }
-        match runners::get(&mut *conn, scope_row.scope_id, runner_id).await? {
-            Some(runner) if runner.busy => Err(Error::Unprocessable(format!(
-                "Bad request - Runner \"{}\" is still running a job",
-                runner.name
-            ))),
-            _ => Err(Error::NotFound),
-        }
+        runners::delete(writer.conn(), runner_id).await?;
+        writer.apply(|memory| memory.remove_runner(runner_id));
+        Ok(())
     }
 
     /// Registers a runner in the scope of its registration token.
@@ -294,46 +296,104 @@ impl Service {
             check_label(label).map_err(|reason| Error::invalid("Runner", "labels", reason))?;
         }
         let now = self.clock.now_ms();
-        let mut tx = self.store.writer().begin().await?;
-        let scope_id = self
-            .runner_token_scope(&mut tx, &registration.token, TokenKind::Registration, now)
-            .await?;
-        check_token_scope(
-            &mut tx,
+        let mut writer = self.writer().await?;
+        let scope_id =
+            self.runner_token_scope(&registration.token, TokenKind::Registration, now)?;
+        self.check_token_scope(
             scope_id,
             registration.scope.as_deref(),
             TokenKind::Registration,
-        )
-        .await?;
-        let existing = runners::id_by_name(&mut *tx, scope_id, &registration.name).await?;
-        if existing.is_some() {
-            if !registration.replace {
-                return Err(Error::Validation(vec![
-                    FieldError::new("Runner", "name", "already_exists").with_message(format!(
-                        "A runner named \"{}\" already exists; register with replace to take its place",
-                        registration.name
-                    )),
-                ]));
-            }
-            runners::delete(&mut *tx, existing.unwrap_or_default()).await?;
-        }
+        )?;
         let os = registration.os.unwrap_or(Os::Linux);
         let architecture = registration.architecture.unwrap_or(Architecture::X64);
-        let new = runners::NewRunner {
-            id: existing,
+        let status = registration.status.unwrap_or(RunnerStatus::Online);
+        let names = label_names(os, architecture, &registration.labels);
+        let known: Vec<Option<i64>> = {
+            let memory = self.memory();
+            names.iter().map(|name| memory.label_id(name)).collect()
+        };
+        let unknown: Vec<&str> = names
+            .iter()
+            .zip(&known)
+            .filter(|(_, id)| id.is_none())
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let mut new = runners::NewRunner {
+            id: None,
             scope_id,
             name: registration.name.clone(),
             os: os.as_str(),
             architecture: architecture.as_str(),
-            status: registration.status.unwrap_or(RunnerStatus::Online).as_str(),
+            status: status.as_str(),
             busy: registration.busy.unwrap_or(false),
-            labels: label_names(os, architecture, &registration.labels),
+            label_ids: known.iter().flatten().copied().collect(),
         };
-        runners::insert(&mut tx, std::slice::from_ref(&new), now).await?;
-        let id = runners::id_by_name(&mut *tx, scope_id, &registration.name).await?;
-        let runner = runners::get(&mut *tx, scope_id, id.unwrap_or_default()).await?;
-        tx.commit().await?;
-        runner.ok_or(Error::NotFound)
+        let taken = |error: sqlx::Error| {
+            if runners::is_name_taken(&error) {
+                Error::Validation(vec![
+                    FieldError::new("Runner", "name", "already_exists").with_message(format!(
+                        "A runner named \"{}\" already exists; register with replace to take its place",
+                        registration.name
+                    )),
+                ])
+            } else {
+                error.into()
+            }
+        };
+        let (id, added, replaced) = if unknown.is_empty() && !registration.replace {
+            // The usual case: one statement.
+            let id = runners::insert(writer.conn(), &new, now)
+                .await
+                .map_err(taken)?;
+            (id, Vec::new(), None)
+        } else {
+            let mut tx = writer.conn().begin().await?;
+            let added = labels::add_custom(&mut tx, &unknown).await?;
+            new.label_ids = names
+                .iter()
+                .zip(&known)
+                .filter_map(|(name, id)| {
+                    id.or_else(|| {
+                        added
+                            .iter()
+                            .find(|l| l.name.eq_ignore_ascii_case(name))
+                            .map(|l| l.label_id)
+                    })
+                })
+                .collect();
+            let replaced = if registration.replace {
+                runners::id_by_name(&mut *tx, scope_id, &registration.name).await?
+            } else {
+                None
+            };
+            if let Some(old) = replaced {
+                runners::delete(&mut *tx, old).await?;
+            }
+            new.id = replaced;
+            let id = runners::insert(&mut *tx, &new, now).await.map_err(taken)?;
+            tx.commit().await?;
+            (id, added, replaced)
+        };
+        writer.apply(|memory| {
+            memory.add_labels(added);
+            if let Some(old) = replaced {
+                memory.remove_runner(old);
+            }
+            memory.add_runner(
+                scope_id,
+                NewEntry {
+                    id,
+                    name: &new.name,
+                    os,
+                    status,
+                    busy: new.busy,
+                    label_ids: &new.label_ids,
+                },
+            );
+        });
+        let memory = self.memory();
+        let (_, runner) = memory.find_runner(id).ok_or(Error::NotFound)?;
+        Ok(memory.runner(runner))
     }
 
     /// Sets a runner's status and/or busy flag, as a runner going offline or
@@ -345,15 +405,18 @@ impl Service {
         update: RunnerUpdate,
     ) -> Result<Runner, Error> {
         let now = self.clock.now_ms();
-        let mut conn = self.store.writer().acquire().await?;
+        let mut writer = self.writer().await?;
         let status = update.status.map(RunnerStatus::as_str);
-        if !runners::update(&mut *conn, runner_id, status, update.busy, now).await? {
+        if !runners::update(writer.conn(), runner_id, status, update.busy, now).await? {
             return Err(Error::NotFound);
         }
-        let (_, runner) = runners::get_any(&mut *conn, runner_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        Ok(runner)
+        writer
+            .apply(|memory| {
+                let runner = memory.update_runner(runner_id, update.status, update.busy)?;
+                let runner = runner.clone();
+                Some(memory.runner(&runner))
+            })
+            .ok_or(Error::NotFound)
     }
 
     /// Removes a runner with a remove token of its scope, as
@@ -361,20 +424,20 @@ impl Service {
     #[tracing::instrument(skip(self, token))]
     pub async fn remove_runner(&self, runner_id: i64, token: &str) -> Result<(), Error> {
         let now = self.clock.now_ms();
-        let mut tx = self.store.writer().begin().await?;
-        let token_scope = self
-            .runner_token_scope(&mut tx, token, TokenKind::Remove, now)
-            .await?;
-        let (scope_id, _) = runners::get_any(&mut *tx, runner_id)
-            .await?
+        let mut writer = self.writer().await?;
+        let token_scope = self.runner_token_scope(token, TokenKind::Remove, now)?;
+        let scope_id = self
+            .memory()
+            .find_runner(runner_id)
+            .map(|(scope, _)| scope.id)
             .ok_or(Error::NotFound)?;
         if scope_id != token_scope {
             return Err(Error::InvalidRunnerToken(
                 "The remove token belongs to another scope than the runner".to_owned(),
             ));
         }
-        runners::delete(&mut *tx, runner_id).await?;
-        tx.commit().await?;
+        runners::delete(writer.conn(), runner_id).await?;
+        writer.apply(|memory| memory.remove_runner(runner_id));
         Ok(())
     }
 
@@ -382,69 +445,56 @@ impl Service {
     #[tracing::instrument(skip_all, fields(name = %removal.name))]
     pub async fn remove_runner_by_name(&self, removal: Removal) -> Result<(), Error> {
         let now = self.clock.now_ms();
-        let mut tx = self.store.writer().begin().await?;
-        let scope_id = self
-            .runner_token_scope(&mut tx, &removal.token, TokenKind::Remove, now)
-            .await?;
-        check_token_scope(
-            &mut tx,
-            scope_id,
-            removal.scope.as_deref(),
-            TokenKind::Remove,
-        )
-        .await?;
-        let runner_id = runners::id_by_name(&mut *tx, scope_id, &removal.name)
+        let mut writer = self.writer().await?;
+        let scope_id = self.runner_token_scope(&removal.token, TokenKind::Remove, now)?;
+        self.check_token_scope(scope_id, removal.scope.as_deref(), TokenKind::Remove)?;
+        let runner_id = runners::id_by_name(writer.conn(), scope_id, &removal.name)
             .await?
             .ok_or(Error::NotFound)?;
-        runners::delete(&mut *tx, runner_id).await?;
-        tx.commit().await?;
+        runners::delete(writer.conn(), runner_id).await?;
+        writer.apply(|memory| memory.remove_runner(runner_id));
         Ok(())
     }
 
     /// The scope a live token of the given kind opens.
-    async fn runner_token_scope(
-        &self,
-        conn: &mut sqlx::SqliteConnection,
-        token: &str,
-        kind: TokenKind,
-        now_ms: i64,
-    ) -> Result<i64, Error> {
-        let row = tokens::find(&mut *conn, token)
-            .await?
+    fn runner_token_scope(&self, token: &str, kind: TokenKind, now_ms: i64) -> Result<i64, Error> {
+        let entry = self
+            .memory()
+            .token(token)
             .ok_or_else(|| Error::InvalidRunnerToken(format!("Unknown {kind} token")))?;
-        if row.kind != kind.as_str() {
+        if entry.kind != kind {
             return Err(Error::InvalidRunnerToken(format!(
                 "This is a {} token, not a {kind} token",
-                row.kind
+                entry.kind
             )));
         }
-        if row.expires_at <= now_ms {
+        if entry.expires_at <= now_ms {
             return Err(Error::InvalidRunnerToken(format!(
                 "The {kind} token has expired"
             )));
         }
-        Ok(row.scope_id)
+        Ok(entry.scope_id)
     }
-}
 
-/// Refuses a token used for another scope than the one the runner names.
-async fn check_token_scope(
-    conn: &mut sqlx::SqliteConnection,
-    token_scope_id: i64,
-    named: Option<&str>,
-    kind: TokenKind,
-) -> Result<(), Error> {
-    let Some(named) = named else {
-        return Ok(());
-    };
-    let scope: Scope = named
-        .parse()
-        .map_err(|reason: String| Error::invalid("Runner", "scope", reason))?;
-    match scopes::find(&mut *conn, &scope).await? {
-        Some(row) if row.scope_id == token_scope_id => Ok(()),
-        _ => Err(Error::InvalidRunnerToken(format!(
-            "The {kind} token is not for {scope}"
-        ))),
+    /// Refuses a token used for another scope than the one the runner names.
+    fn check_token_scope(
+        &self,
+        token_scope_id: i64,
+        named: Option<&str>,
+        kind: TokenKind,
+    ) -> Result<(), Error> {
+        let Some(named) = named else {
+            return Ok(());
+        };
+        let scope: Scope = named
+            .parse()
+            .map_err(|reason: String| Error::invalid("Runner", "scope", reason))?;
+        match self.memory().scope(&scope) {
+            Some(entry) if entry.id == token_scope_id => Ok(()),
+            _ => Err(Error::InvalidRunnerToken(format!(
+                "The {kind} token is not for {scope}"
+            ))),
+        }
     }
 }
 

@@ -3,10 +3,11 @@
 use uuid::Uuid;
 
 use super::Service;
+use super::memory::TokenEntry;
 use crate::clock::format_ms;
 use crate::error::Error;
 use crate::model::{Scope, Token, TokenKind};
-use crate::store::{scopes, tokens};
+use crate::store::tokens;
 
 /// The characters GitHub's runner tokens are made of (`LLBF3JGZDX3P5PMEXLND6TS6FCWO6`).
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -26,21 +27,37 @@ pub(super) fn new_token() -> String {
 }
 
 impl Service {
-    /// A new token for the scope, live for the configured time on the mock clock.
+    /// A new token for the scope, live for the configured time on the mock
+    /// clock. A scope holds at most 10,000 live tokens of each kind; the
+    /// oldest gives way.
     #[tracing::instrument(skip(self))]
     pub async fn create_token(&self, scope: &Scope, kind: TokenKind) -> Result<Token, Error> {
         let ttl = i64::try_from(self.settings.token_ttl.as_millis()).unwrap_or(i64::MAX);
         let expires_at = self.clock.now_ms().saturating_add(ttl);
-        let mut tx = self.store.writer().begin().await?;
-        let scope_row = scopes::ensure(&mut tx, scope).await?;
+        let mut writer = self.writer().await?;
+        let scope_id = self.ensure_scope(&mut writer, scope).await?;
+        let evicted = self.memory().token_to_evict(scope_id, kind);
+        if let Some(old) = evicted {
+            tokens::delete(writer.conn(), &old).await?;
+            writer.apply(|memory| memory.remove_token(&old));
+        }
         let row = tokens::TokenRow {
             token: new_token(),
-            scope_id: scope_row.scope_id,
+            scope_id,
             kind: kind.as_str().to_owned(),
             expires_at,
         };
-        tokens::insert(&mut *tx, &row).await?;
-        tx.commit().await?;
+        tokens::insert(writer.conn(), &row).await?;
+        writer.apply(|memory| {
+            memory.insert_token(
+                &row.token,
+                TokenEntry {
+                    scope_id,
+                    kind,
+                    expires_at,
+                },
+            );
+        });
         Ok(Token {
             token: row.token,
             expires_at: format_ms(expires_at),

@@ -1,6 +1,7 @@
 //! SQLite through sqlx, and nothing else: no rules live here. Every function
 //! is one query (or one fixed set of statements) with its SQL beside it.
 
+pub mod labels;
 pub mod runners;
 pub mod scopes;
 pub mod tokens;
@@ -12,70 +13,54 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
-/// The database, as one writer and a set of readers.
+/// The database, as one connection that every write goes through.
 ///
-/// All writes go through a single connection, so writers queue in the pool
-/// instead of meeting `database is locked` in SQLite. A file database (WAL)
-/// gets its own readers, which never wait for the writer; an in-memory
-/// database is one connection for both, kept open for the server's life
-/// (it would vanish with its last connection).
+/// Writers queue for it in the pool instead of meeting `database is locked`
+/// in SQLite, and a write and the change to memory that follows its commit
+/// happen in one turn. Reads are answered from memory and never come here.
+/// An in-memory database lives as long as this connection does.
 #[derive(Debug, Clone)]
 pub struct Store {
     writer: SqlitePool,
-    reader: SqlitePool,
 }
-
-const READERS: u32 = 4;
 
 impl Store {
     /// Opens the database (in memory when `file` is `None`) and brings its
     /// schema up to date.
     pub async fn connect(file: Option<&Path>) -> Result<Store, sqlx::Error> {
-        let store = match file {
-            None => {
-                // Each parse of `sqlite::memory:` names a new private database.
-                let options = SqliteConnectOptions::from_str("sqlite::memory:")?;
-                let pool = single_connection().connect_with(options).await?;
-                Store {
-                    writer: pool.clone(),
-                    reader: pool,
-                }
-            }
-            Some(file) => {
-                let options = SqliteConnectOptions::new()
-                    .filename(file)
-                    .create_if_missing(true)
-                    .journal_mode(SqliteJournalMode::Wal)
-                    // Every acknowledged write is on disk before the answer.
-                    .synchronous(SqliteSynchronous::Full)
-                    .busy_timeout(Duration::from_secs(10));
-                let writer = single_connection().connect_with(options.clone()).await?;
-                sqlx::migrate!().run(&writer).await?;
-                let reader = SqlitePoolOptions::new()
-                    .max_connections(READERS)
-                    .connect_with(options.read_only(true))
-                    .await?;
-                return Ok(Store { writer, reader });
-            }
+        let options = match file {
+            // Each parse of `sqlite::memory:` names a new private database.
+            None => SqliteConnectOptions::from_str("sqlite::memory:")?,
+            Some(file) => SqliteConnectOptions::new()
+                .filename(file)
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                // Every acknowledged write is on disk before the answer.
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10)),
         };
-        sqlx::migrate!().run(&store.writer).await?;
-        Ok(store)
+        let writer = SqlitePoolOptions::new()
+            .min_connections(1)
+            .max_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            // Writes queue here; a long seed must not fail the requests behind it.
+            .acquire_timeout(Duration::from_secs(60))
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!().run(&writer).await?;
+        Ok(Store { writer })
     }
 
     pub fn writer(&self) -> &SqlitePool {
         &self.writer
     }
 
-    pub fn reader(&self) -> &SqlitePool {
-        &self.reader
-    }
-
     /// Empties every table but the read-only labels and restarts the ids, so
     /// that a reseed gives the same ids as the first seed.
     pub async fn clear(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "DELETE FROM runner_label;
-             DELETE FROM runner;
+            "DELETE FROM runner;
              DELETE FROM token;
              DELETE FROM scope;
              DELETE FROM label WHERE type = 'custom';
@@ -86,19 +71,55 @@ impl Store {
         Ok(())
     }
 
-    /// Waits for queries under way and closes every connection.
+    /// Waits for queries under way and closes the connection.
     pub async fn close(&self) {
-        self.reader.close().await;
         self.writer.close().await;
     }
 }
 
-fn single_connection() -> SqlitePoolOptions {
-    SqlitePoolOptions::new()
-        .min_connections(1)
-        .max_connections(1)
-        .idle_timeout(None)
-        .max_lifetime(None)
-        // Writes queue here; a long seed must not fail the requests behind it.
-        .acquire_timeout(Duration::from_secs(60))
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+
+    /// A database written before reads moved to memory keeps every runner's
+    /// labels, in order, when it is opened by this version.
+    #[tokio::test]
+    async fn an_older_database_keeps_its_runners_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("old.db");
+        let options = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let mut before = sqlx::migrate!();
+        before.migrations = Cow::Owned(before.migrations[..3].to_vec());
+        before.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO scope (scope_id, kind, scope_key, name) VALUES (1, 'org', 'org:o', 'o');
+             INSERT INTO label (label_id, name, type) VALUES (8, 'gpu', 'custom');
+             INSERT INTO runner (runner_id, scope_id, name, os, architecture, status, busy,
+                                 created_at, status_changed_at)
+                 VALUES (1, 1, 'a', 'linux', 'x64', 'online', 0, 0, 0),
+                        (2, 1, 'b', 'linux', 'x64', 'online', 0, 0, 0);
+             INSERT INTO runner_label (runner_id, label_id, position)
+                 VALUES (1, 1, 0), (1, 2, 1), (1, 5, 2), (1, 8, 3), (2, 8, 0), (2, 1, 1);",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::connect(Some(&file)).await.unwrap();
+        let mut conn = store.writer().acquire().await.unwrap();
+        let rows = runners::after(&mut *conn, 0, 10).await.unwrap();
+        let labels: Vec<&str> = rows.iter().map(|r| r.label_ids.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["[1,2,5,8]", "[8,1]"],
+            "in display order, not id order"
+        );
+        assert_eq!(scopes::all(&mut *conn).await.unwrap()[0].name, "o");
+    }
 }

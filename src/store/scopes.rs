@@ -9,7 +9,6 @@ pub struct ScopeRow {
     pub scope_id: i64,
     pub kind: String,
     pub name: String,
-    pub runner_count: i64,
 }
 
 impl ScopeRow {
@@ -25,7 +24,7 @@ pub async fn ensure(conn: &mut SqliteConnection, scope: &Scope) -> Result<ScopeR
     sqlx::query_as(
         "INSERT INTO scope (kind, scope_key, name) VALUES (?1, ?2, ?3)
          ON CONFLICT (scope_key) DO UPDATE SET scope_key = excluded.scope_key
-         RETURNING scope_id, kind, name, runner_count",
+         RETURNING scope_id, kind, name",
     )
     .bind(scope.kind())
     .bind(scope.key())
@@ -35,19 +34,8 @@ pub async fn ensure(conn: &mut SqliteConnection, scope: &Scope) -> Result<ScopeR
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn find(
-    db: impl SqliteExecutor<'_>,
-    scope: &Scope,
-) -> Result<Option<ScopeRow>, sqlx::Error> {
-    sqlx::query_as("SELECT scope_id, kind, name, runner_count FROM scope WHERE scope_key = ?1")
-        .bind(scope.key())
-        .fetch_optional(db)
-        .await
-}
-
-#[tracing::instrument(skip_all)]
 pub async fn all(db: impl SqliteExecutor<'_>) -> Result<Vec<ScopeRow>, sqlx::Error> {
-    sqlx::query_as("SELECT scope_id, kind, name, runner_count FROM scope ORDER BY scope_id")
+    sqlx::query_as("SELECT scope_id, kind, name FROM scope ORDER BY scope_id")
         .fetch_all(db)
         .await
 }

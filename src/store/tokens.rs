@@ -23,17 +23,15 @@ pub async fn insert(db: impl SqliteExecutor<'_>, row: &TokenRow) -> Result<(), s
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn find(
-    db: impl SqliteExecutor<'_>,
-    token: &str,
-) -> Result<Option<TokenRow>, sqlx::Error> {
-    sqlx::query_as("SELECT token, scope_id, kind, expires_at FROM token WHERE token = ?1")
+pub async fn delete(db: impl SqliteExecutor<'_>, token: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM token WHERE token = ?1")
         .bind(token)
-        .fetch_optional(db)
-        .await
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
-/// Tokens that have not expired at `now_ms`, oldest first.
+/// Tokens that have not expired at `now_ms`.
 #[tracing::instrument(skip_all)]
 pub async fn live(db: impl SqliteExecutor<'_>, now_ms: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
     sqlx::query_as(
@@ -43,4 +41,14 @@ pub async fn live(db: impl SqliteExecutor<'_>, now_ms: i64) -> Result<Vec<TokenR
     .bind(now_ms)
     .fetch_all(db)
     .await
+}
+
+/// Deletes the tokens expired at `now_ms`; returns how many went.
+#[tracing::instrument(skip_all)]
+pub async fn delete_expired(db: impl SqliteExecutor<'_>, now_ms: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM token WHERE expires_at <= ?1")
+        .bind(now_ms)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected())
 }

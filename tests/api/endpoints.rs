@@ -177,6 +177,66 @@ async fn a_registration_token_registers_many_runners_until_it_expires() {
 }
 
 #[tokio::test]
+async fn an_expired_token_is_forgotten_a_day_after_it_expired() {
+    let app = spawn_app().await;
+    let token = app.registration_token("orgs/octo-org").await;
+    let register = json!({"token": token, "name": "late"});
+
+    app.set_clock(3600 + 24 * 3600 - 60).await;
+    let within_the_day = app
+        .control(Method::POST, "/runners", Some(register.clone()))
+        .await;
+    app.set_clock(3600 + 24 * 3600 + 60).await;
+    let after_the_day = app.control(Method::POST, "/runners", Some(register)).await;
+
+    assert_eq!(within_the_day.status, 401);
+    assert_eq!(
+        within_the_day.body["message"],
+        "The registration token has expired"
+    );
+    assert_eq!(after_the_day.status, 401);
+    assert_eq!(after_the_day.body["message"], "Unknown registration token");
+    assert_eq!(app.mock.state().await.tokens.len(), 0);
+}
+
+#[tokio::test]
+async fn a_scope_keeps_its_newest_ten_thousand_tokens_of_each_kind() {
+    let app = spawn_app().await;
+    let first = app.registration_token("orgs/octo-org").await;
+    let remove = app.mock.remove_token("orgs/octo-org").await.token;
+    for _ in 0..10_000 {
+        app.mock.registration_token("orgs/octo-org").await;
+    }
+
+    let with_first = app
+        .control(
+            Method::POST,
+            "/runners",
+            Some(json!({"token": first, "name": "a"})),
+        )
+        .await;
+    let newest = app.registration_token("orgs/octo-org").await;
+    let with_newest = app
+        .control(
+            Method::POST,
+            "/runners",
+            Some(json!({"token": newest, "name": "a"})),
+        )
+        .await;
+
+    assert_eq!(with_first.status, 401, "{:?}", with_first.body);
+    assert_eq!(with_first.body["message"], "Unknown registration token");
+    assert_eq!(with_newest.status, 201, "{:?}", with_newest.body);
+    let state = app.mock.state().await;
+    let registration = state.tokens.iter().filter(|t| t.kind == "registration");
+    assert_eq!(registration.count(), 10_000);
+    assert!(
+        state.tokens.iter().any(|t| t.token == remove),
+        "the remove tokens are counted apart"
+    );
+}
+
+#[tokio::test]
 async fn deleting_a_busy_runner_answers_422_and_keeps_it() {
     for scope in SCOPES {
         let app = spawn_app().await;
