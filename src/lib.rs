@@ -44,7 +44,7 @@ pub use error::{Error, FieldError};
 pub use model::{
     Architecture, Label, LabelKind, Os, Runner, RunnerStatus, Scope, Token, TokenKind,
 };
-pub use seed::{Seed, SeedError, SeedRunner};
+pub use seed::{Seed, SeedError, SeedRunner, SeedRunners};
 pub use server::{GhesMock, GhesMockBuilder, StartError};
 pub use service::{
     Fault, LoggedRequest, MockState, Registration, RequestFilter, ScopeState, TokenState,

@@ -436,7 +436,7 @@ impl GhesMockBuilder {
     /// # }
     /// ```
     pub async fn try_start(self) -> Result<GhesMock, StartError> {
-        let config = self.config;
+        let mut config = self.config;
         let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
         let listener = TcpListener::bind(config.bind)
             .await
@@ -448,7 +448,8 @@ impl GhesMockBuilder {
             address: config.bind,
             source,
         })?;
-        let service = Arc::new(Service::start(&config).await?);
+        let seed = std::mem::take(&mut config.seed);
+        let service = Arc::new(Service::start(&config, seed).await?);
         let scheme = if acceptor.is_some() { "https" } else { "http" };
         let router = app::router(AppState {
             service: service.clone(),

@@ -239,8 +239,8 @@ impl Service {
     }
 }
 
-/// Seed runners built and written per slice, so that a large fixture is
-/// never held twice over.
+/// Seed runners unpacked and written per slice, so that a large fixture is
+/// never held unpacked whole.
 const SEED_SLICE: usize = 5_000;
 
 /// Writes the seed's scopes, labels and runners in a few batches.
@@ -249,15 +249,24 @@ async fn apply_seed(
     seed: &Seed,
     now_ms: i64,
 ) -> Result<(), sqlx::Error> {
-    let mut scope_ids = HashMap::new();
+    let mut by_key = HashMap::new();
     for scope in seed.scopes() {
-        let row = scopes::ensure(&mut *conn, &scope).await?;
-        scope_ids.insert(scope.key(), row.scope_id);
+        let id = scopes::ensure(&mut *conn, &scope).await?.scope_id;
+        by_key.insert(scope.key(), id);
     }
+    // The scope id of each distinct scope the runners name.
+    let scope_ids: Vec<Option<i64>> = seed
+        .runners
+        .scopes()
+        .iter()
+        .map(|s| by_key.get(&s.parse::<Scope>().ok()?.key()).copied())
+        .collect();
     let mut custom: Vec<&str> = seed
         .runners
+        .label_lists()
         .iter()
-        .flat_map(|r| r.labels.iter().map(|l| l.trim()))
+        .flatten()
+        .map(|l| l.trim())
         .collect();
     custom.sort_unstable();
     custom.dedup();
@@ -267,27 +276,30 @@ async fn apply_seed(
         .into_iter()
         .map(|l| (l.name.to_ascii_lowercase(), l.label_id))
         .collect();
-    for slice in seed.runners.chunks(SEED_SLICE) {
-        let batch: Vec<runners::NewRunner> = slice
-            .iter()
+    let mut rows = seed.runners.rows();
+    loop {
+        let batch: Vec<runners::NewRunner> = rows
+            .by_ref()
+            .take(SEED_SLICE)
             .filter_map(|r| {
-                let scope: Scope = r.scope.parse().ok()?;
                 Some(runners::NewRunner {
                     id: None,
-                    scope_id: *scope_ids.get(&scope.key())?,
-                    name: r.name.clone(),
+                    scope_id: (*scope_ids.get(r.scope_index)?)?,
+                    name: r.name.to_owned(),
                     os: r.os.as_str(),
                     architecture: r.architecture.as_str(),
                     status: r.status.as_str(),
                     busy: r.busy,
-                    label_ids: label_names(r.os, r.architecture, &r.labels)
+                    label_ids: label_names(r.os, r.architecture, r.labels)
                         .iter()
                         .filter_map(|name| label_ids.get(&name.to_ascii_lowercase()).copied())
                         .collect(),
                 })
             })
             .collect();
+        if batch.is_empty() {
+            return Ok(());
+        }
         runners::insert_many(&mut *conn, &batch, now_ms).await?;
     }
-    Ok(())
 }

@@ -46,6 +46,7 @@ pub struct Service {
     memory: RwLock<Memory>,
     clock: Clock,
     settings: Settings,
+    /// Packed; what reset returns to.
     seed: Seed,
     auth: Auth,
     rate_limiter: RateLimiter,
@@ -54,10 +55,14 @@ pub struct Service {
 }
 
 impl Service {
-    /// Opens the store and, when it is new, loads the seed into it.
-    pub async fn start(config: &Config) -> Result<Service, sqlx::Error> {
+    /// Opens the store and, when it is new, loads the seed into it. The seed
+    /// is kept to return to on reset.
+    pub async fn start(config: &Config, seed: Seed) -> Result<Service, sqlx::Error> {
         let store = Store::connect(config.database.as_deref()).await?;
-        let tokens = config.seed.tokens.iter().chain(&config.tokens);
+        let auth = Auth::new(
+            seed.tokens.iter().chain(&config.tokens),
+            config.admin_token.clone(),
+        );
         let service = Service {
             store,
             memory: RwLock::default(),
@@ -68,8 +73,8 @@ impl Service {
                 token_ttl: config.token_ttl,
                 offline_runner_max_age: config.offline_runner_max_age,
             },
-            seed: config.seed.clone(),
-            auth: Auth::new(tokens, config.admin_token.clone()),
+            seed,
+            auth,
             rate_limiter: RateLimiter::new(config.rate_limit, config.registration_rate_limit),
             faults: FaultPlan::default(),
             requests: RequestLog::default(),
