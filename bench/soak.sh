@@ -7,9 +7,9 @@
 #   ROUNDS=4 ROUND_SECONDS=15 bench/soak.sh
 #
 # The mix, as an autoscaler drives GHES: 50 % list pages (any of 334), 20 %
-# get runner, 10 % registration-token POSTs, 10 % runner registrations and
-# 10 % deletes of runners the soak registered, so the runner count stays
-# level. Server and wrk are pinned to separate cores; loopback only, every
+# get runner, 10 % registration-token POSTs, 9 % runner registrations and
+# up to 11 % deletes of runners the soak registered (a get when there is
+# none to delete), so the runner count stays level. Server and wrk are pinned to separate cores; loopback only, every
 # round bounded. Exits 1 if any request fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -63,7 +63,7 @@ request = function()
   local roll = math.random(100)
   if token == nil or roll <= 10 then
     return ask("token", "POST", api .. "/registration-token")
-  elseif roll <= 20 then
+  elseif roll <= 19 then
     return ask("register", "POST", "/_mock/runners",
       string.format('{"token": "%s", "name": "soak-%d-%d"}', token, os.time(), n))
   elseif roll <= 30 and #registered > 0 then
