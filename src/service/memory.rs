@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
+use serde::ser::{SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
 use crate::model::{Label, LabelKind, Os, Runner, RunnerStatus, Scope, TokenKind};
@@ -56,8 +56,16 @@ pub struct RunnerEntry {
     pub os: Os,
     pub status: RunnerStatus,
     pub busy: bool,
-    /// Interned: runners with the same labels share one list.
-    labels: Arc<[i64]>,
+    /// Interned: runners with the same labels share one set.
+    labels: Arc<LabelSet>,
+}
+
+/// A list of labels, in display order, with its JSON written once: label
+/// names never change, so neither does the JSON of a set.
+#[derive(Debug)]
+struct LabelSet {
+    ids: Box<[i64]>,
+    json: Box<RawValue>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -72,7 +80,7 @@ struct Labels {
     by_id: HashMap<i64, Label>,
     /// ASCII-lowercased name to id, as SQLite's NOCASE compares them.
     by_name: HashMap<String, i64>,
-    sets: HashSet<Arc<[i64]>>,
+    sets: HashMap<Box<[i64]>, Arc<LabelSet>>,
 }
 
 fn kind_slot(kind: TokenKind) -> usize {
@@ -101,12 +109,20 @@ impl Labels {
         );
     }
 
-    fn intern(&mut self, ids: &[i64]) -> Arc<[i64]> {
+    /// The shared set of these labels, which must all be known.
+    fn intern(&mut self, ids: &[i64]) -> Arc<LabelSet> {
         if let Some(set) = self.sets.get(ids) {
             return set.clone();
         }
-        let set: Arc<[i64]> = ids.into();
-        self.sets.insert(set.clone());
+        let labels: Vec<&Label> = ids.iter().filter_map(|id| self.by_id.get(id)).collect();
+        // Labels are plain strings and numbers: writing them cannot fail.
+        let json =
+            serde_json::value::to_raw_value(&labels).unwrap_or_else(|_| RawValue::NULL.to_owned());
+        let set = Arc::new(LabelSet {
+            ids: ids.into(),
+            json,
+        });
+        self.sets.insert(ids.into(), set.clone());
         set
     }
 }
@@ -205,6 +221,7 @@ impl Memory {
             busy: entry.busy,
             labels: entry
                 .labels
+                .ids
                 .iter()
                 .filter_map(|id| self.labels.by_id.get(id).cloned())
                 .collect(),
@@ -222,14 +239,8 @@ impl Memory {
         let runners = self.scope(scope).map_or(&[][..], |s| &s.runners[..]);
         let start = usize::try_from(offset).map_or(runners.len(), |o| o.min(runners.len()));
         let end = start.saturating_add(limit as usize).min(runners.len());
-        let page = RunnerList {
-            runners: &runners[start..end],
-            labels: &self.labels,
-        };
-        Ok((
-            runners.len() as i64,
-            serde_json::value::to_raw_value(&page)?,
-        ))
+        let page = serde_json::value::to_raw_value(&runners[start..end])?;
+        Ok((runners.len() as i64, page))
     }
 
     /// The label with this name (any case), if any runner ever used it.
@@ -411,63 +422,18 @@ impl ScopeEntry {
     }
 }
 
-/// A slice of runners written as GitHub's JSON without building [`Runner`]s:
-/// the same keys in the same order.
-struct RunnerList<'a> {
-    runners: &'a [RunnerEntry],
-    labels: &'a Labels,
-}
-
-struct RunnerJson<'a> {
-    runner: &'a RunnerEntry,
-    labels: &'a Labels,
-}
-
-struct LabelsJson<'a> {
-    ids: &'a [i64],
-    labels: &'a Labels,
-}
-
-impl Serialize for RunnerList<'_> {
+/// A runner written as GitHub's JSON without building a [`Runner`]: the same
+/// keys in the same order, its label set's JSON copied as written.
+impl Serialize for RunnerEntry {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.runners.len()))?;
-        for runner in self.runners {
-            seq.serialize_element(&RunnerJson {
-                runner,
-                labels: self.labels,
-            })?;
-        }
-        seq.end()
-    }
-}
-
-impl Serialize for RunnerJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let r = self.runner;
         let mut out = serializer.serialize_struct("Runner", 6)?;
-        out.serialize_field("id", &r.id)?;
-        out.serialize_field("name", &*r.name)?;
-        out.serialize_field("os", &r.os)?;
-        out.serialize_field("status", &r.status)?;
-        out.serialize_field("busy", &r.busy)?;
-        out.serialize_field(
-            "labels",
-            &LabelsJson {
-                ids: &r.labels,
-                labels: self.labels,
-            },
-        )?;
+        out.serialize_field("id", &self.id)?;
+        out.serialize_field("name", &*self.name)?;
+        out.serialize_field("os", &self.os)?;
+        out.serialize_field("status", &self.status)?;
+        out.serialize_field("busy", &self.busy)?;
+        out.serialize_field("labels", &*self.labels.json)?;
         out.end()
-    }
-}
-
-impl Serialize for LabelsJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.ids.len()))?;
-        for label in self.ids.iter().filter_map(|id| self.labels.by_id.get(id)) {
-            seq.serialize_element(label)?;
-        }
-        seq.end()
     }
 }
 
