@@ -97,12 +97,12 @@ impl Service {
     /// that already holds state keeps it), then reads the state into memory.
     pub(super) async fn seed_if_new(&self) -> Result<(), sqlx::Error> {
         let mut writer = self.writer().await?;
-        let mut tx = writer.conn().begin().await?;
+        let mut tx = writer.conn()?.begin().await?;
         if scopes::all(&mut *tx).await?.is_empty() {
             apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
         }
         tx.commit().await?;
-        let memory = Memory::load(writer.conn()).await?;
+        let memory = Memory::load(writer.conn()?).await?;
         writer.apply(|current| *current = memory);
         Ok(())
     }
@@ -113,11 +113,11 @@ impl Service {
     pub async fn reset(&self) -> Result<(), Error> {
         self.clock.set_offset_seconds(0);
         let mut writer = self.writer().await?;
-        let mut tx = writer.conn().begin().await?;
+        let mut tx = writer.conn()?.begin().await?;
         Store::clear(&mut tx).await?;
         apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
         tx.commit().await?;
-        let memory = Memory::load(writer.conn()).await?;
+        let memory = Memory::load(writer.conn()?).await?;
         writer.apply(|current| *current = memory);
         self.rate_limiter.clear();
         self.faults.clear();
@@ -148,13 +148,13 @@ impl Service {
     /// The scope's id, the scope being stored on first use.
     pub(super) async fn ensure_scope(
         &self,
-        writer: &mut Writer<'_>,
+        writer: &mut Writer,
         scope: &Scope,
     ) -> Result<i64, Error> {
         if let Some(entry) = self.memory().scope(scope) {
             return Ok(entry.id);
         }
-        let row = scopes::ensure(writer.conn(), scope).await?;
+        let row = scopes::ensure(writer.conn()?, scope).await?;
         writer.apply(|memory| memory.add_scope(&row));
         Ok(row.scope_id)
     }
@@ -203,19 +203,18 @@ impl Service {
         let now = self.clock.now_ms();
         let forget_before = now.saturating_sub(EXPIRED_TOKENS_KEPT_MS);
         let mut writer = self.writer().await?;
-        if tokens::delete_expired(writer.conn(), forget_before).await? > 0 {
-            writer.apply(|memory| memory.remove_expired_tokens(forget_before));
-        }
+        tokens::delete_expired(writer.conn()?, forget_before).await?;
+        writer.apply(|memory| memory.remove_expired_tokens(forget_before));
         let Some(age) = self.settings.offline_runner_max_age else {
             return Ok(0);
         };
         let age = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
         let cutoff = now.saturating_sub(age);
-        let removed = runners::delete_offline_since_before(writer.conn(), cutoff).await?;
+        let removed = runners::delete_offline_since_before(writer.conn()?, cutoff).await?;
+        writer.apply(|memory| memory.remove_runners(&removed));
         if removed.is_empty() {
             return Ok(0);
         }
-        writer.apply(|memory| memory.remove_runners(&removed));
         tracing::info!(
             removed = removed.len(),
             "removed runners offline for too long"

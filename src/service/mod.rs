@@ -10,7 +10,7 @@ mod requests;
 mod runners;
 mod tokens;
 
-use std::sync::{PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -43,7 +43,7 @@ pub struct Settings {
 pub struct Service {
     store: Store,
     /// What reads are answered from; see [`memory`].
-    memory: RwLock<Memory>,
+    memory: Arc<RwLock<Memory>>,
     clock: Clock,
     settings: Settings,
     /// Packed; what reset returns to.
@@ -65,7 +65,7 @@ impl Service {
         );
         let service = Service {
             store,
-            memory: RwLock::default(),
+            memory: Arc::default(),
             clock: Clock::default(),
             settings: Settings {
                 ghes_version: full_version(&config.ghes_version),
@@ -90,10 +90,11 @@ impl Service {
 
     /// Waits for the writer's turn: the one database connection, and with it
     /// the right to change memory once a change is committed.
-    async fn writer(&self) -> Result<Writer<'_>, sqlx::Error> {
+    async fn writer(&self) -> Result<Writer, sqlx::Error> {
         Ok(Writer {
-            conn: self.store.writer().acquire().await?,
-            memory: &self.memory,
+            conn: Some(self.store.writer().acquire().await?),
+            memory: self.memory.clone(),
+            unsettled: false,
         })
     }
 
@@ -129,19 +130,61 @@ impl Service {
 
 /// A write in progress. Memory changes only through [`Writer::apply`], so
 /// only in the writer's turn, and only after the change is committed.
-struct Writer<'a> {
-    conn: PoolConnection<Sqlite>,
-    memory: &'a RwLock<Memory>,
+///
+/// A turn that touched SQLite and ends without bringing memory in step (a
+/// statement failed, or the request was dropped or timed out in the middle)
+/// leaves memory to be read again from SQLite, still in the writer's turn,
+/// so memory never drifts from the record.
+struct Writer {
+    /// Always present until the turn ends.
+    conn: Option<PoolConnection<Sqlite>>,
+    memory: Arc<RwLock<Memory>>,
+    /// Whether SQLite may hold a change that memory does not.
+    unsettled: bool,
 }
 
-impl Writer<'_> {
-    fn conn(&mut self) -> &mut SqliteConnection {
-        &mut self.conn
+impl Writer {
+    fn conn(&mut self) -> Result<&mut SqliteConnection, sqlx::Error> {
+        self.unsettled = true;
+        self.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
     }
 
     /// Changes memory to match what was just committed.
-    fn apply<R>(&self, change: impl FnOnce(&mut Memory) -> R) -> R {
-        change(&mut self.memory.write().unwrap_or_else(PoisonError::into_inner))
+    fn apply<R>(&mut self, change: impl FnOnce(&mut Memory) -> R) -> R {
+        let changed = change(&mut self.memory.write().unwrap_or_else(PoisonError::into_inner));
+        self.unsettled = false;
+        changed
+    }
+
+    /// Says that what SQLite was asked changed nothing (a refused insert).
+    fn settle(&mut self) {
+        self.unsettled = false;
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        let Some(mut conn) = self.conn.take() else {
+            return;
+        };
+        if !self.unsettled {
+            return;
+        }
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let memory = self.memory.clone();
+        // The task holds the connection: no other write starts until memory
+        // is in step again.
+        runtime.spawn(async move {
+            match Memory::load(&mut conn).await {
+                Ok(loaded) => {
+                    *memory.write().unwrap_or_else(PoisonError::into_inner) = loaded;
+                    tracing::info!("memory read again from the database after an unfinished write");
+                }
+                Err(error) => tracing::error!(%error, "reading the database into memory failed"),
+            }
+        });
     }
 }
 
@@ -179,6 +222,48 @@ pub fn check_label(label: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Scope, TokenKind};
+    use crate::store::runners::{self, NewRunner};
+
+    /// A request dropped in the middle of a write (a client gone, a time
+    /// limit) leaves SQLite changed and memory not: memory is read again
+    /// before the next write starts.
+    #[tokio::test]
+    async fn a_write_turn_left_unfinished_reads_memory_again() {
+        let service = Service::start(&Config::default(), Seed::default())
+            .await
+            .unwrap();
+        let org = Scope::Org("octo-org".to_owned());
+        service
+            .create_token(&org, TokenKind::Registration)
+            .await
+            .unwrap();
+        let scope_id = service.memory().scope(&org).unwrap().id;
+        let runner = NewRunner {
+            id: None,
+            scope_id,
+            name: "half-done".to_owned(),
+            os: "linux",
+            architecture: "x64",
+            status: "online",
+            busy: false,
+            label_ids: vec![1, 2, 5],
+        };
+
+        let mut cut_off = service.writer().await.unwrap();
+        runners::insert(cut_off.conn().unwrap(), &runner, 0)
+            .await
+            .unwrap();
+        drop(cut_off);
+        drop(service.writer().await.unwrap());
+
+        let page = service
+            .list_runners(&org, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.total_count, 1);
+        assert!(page.items.get().contains(r#""name":"half-done""#));
+    }
 
     #[test]
     fn versions_are_reported_with_three_parts() {

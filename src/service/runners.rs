@@ -5,11 +5,12 @@ use serde_json::value::RawValue;
 use sqlx::Connection;
 
 use super::memory::NewEntry;
-use super::{Service, check_label, check_runner_name};
+use super::{Service, Writer, check_label, check_runner_name};
 use crate::error::{Error, FieldError};
 use crate::model::{
     Architecture, Os, Page, Runner, RunnerApplication, RunnerStatus, Scope, TokenKind,
 };
+use crate::store::labels::LabelRow;
 use crate::store::{labels, runners};
 
 /// Which page of a list, after GitHub's defaults and cap are applied.
@@ -282,7 +283,7 @@ impl Service {
                 )));
             }
         }
-        runners::delete(writer.conn(), runner_id).await?;
+        runners::delete(writer.conn()?, runner_id).await?;
         writer.apply(|memory| memory.remove_runner(runner_id));
         Ok(())
     }
@@ -328,51 +329,28 @@ impl Service {
             busy: registration.busy.unwrap_or(false),
             label_ids: known.iter().flatten().copied().collect(),
         };
-        let taken = |error: sqlx::Error| {
-            if runners::is_name_taken(&error) {
-                Error::Validation(vec![
+        let stored = if unknown.is_empty() && !registration.replace {
+            // The usual case: one statement.
+            runners::insert(writer.conn()?, &new, now)
+                .await
+                .map(|id| (id, Vec::new(), None))
+        } else {
+            let labels = (names.as_slice(), known.as_slice(), unknown.as_slice());
+            insert_replacing(&mut writer, &mut new, labels, registration.replace, now).await
+        };
+        let (id, added, replaced) = match stored {
+            Ok(stored) => stored,
+            Err(error) if runners::is_name_taken(&error) => {
+                // The refused insert changed nothing.
+                writer.settle();
+                return Err(Error::Validation(vec![
                     FieldError::new("Runner", "name", "already_exists").with_message(format!(
                         "A runner named \"{}\" already exists; register with replace to take its place",
                         registration.name
                     )),
-                ])
-            } else {
-                error.into()
+                ]));
             }
-        };
-        let (id, added, replaced) = if unknown.is_empty() && !registration.replace {
-            // The usual case: one statement.
-            let id = runners::insert(writer.conn(), &new, now)
-                .await
-                .map_err(taken)?;
-            (id, Vec::new(), None)
-        } else {
-            let mut tx = writer.conn().begin().await?;
-            let added = labels::add_custom(&mut tx, &unknown).await?;
-            new.label_ids = names
-                .iter()
-                .zip(&known)
-                .filter_map(|(name, id)| {
-                    id.or_else(|| {
-                        added
-                            .iter()
-                            .find(|l| l.name.eq_ignore_ascii_case(name))
-                            .map(|l| l.label_id)
-                    })
-                })
-                .collect();
-            let replaced = if registration.replace {
-                runners::id_by_name(&mut *tx, scope_id, &registration.name).await?
-            } else {
-                None
-            };
-            if let Some(old) = replaced {
-                runners::delete(&mut *tx, old).await?;
-            }
-            new.id = replaced;
-            let id = runners::insert(&mut *tx, &new, now).await.map_err(taken)?;
-            tx.commit().await?;
-            (id, added, replaced)
+            Err(error) => return Err(error.into()),
         };
         writer.apply(|memory| {
             memory.add_labels(added);
@@ -406,10 +384,11 @@ impl Service {
     ) -> Result<Runner, Error> {
         let now = self.clock.now_ms();
         let mut writer = self.writer().await?;
-        let status = update.status.map(RunnerStatus::as_str);
-        if !runners::update(writer.conn(), runner_id, status, update.busy, now).await? {
+        if self.memory().find_runner(runner_id).is_none() {
             return Err(Error::NotFound);
         }
+        let status = update.status.map(RunnerStatus::as_str);
+        runners::update(writer.conn()?, runner_id, status, update.busy, now).await?;
         writer
             .apply(|memory| {
                 let runner = memory.update_runner(runner_id, update.status, update.busy)?;
@@ -436,7 +415,7 @@ impl Service {
                 "The remove token belongs to another scope than the runner".to_owned(),
             ));
         }
-        runners::delete(writer.conn(), runner_id).await?;
+        runners::delete(writer.conn()?, runner_id).await?;
         writer.apply(|memory| memory.remove_runner(runner_id));
         Ok(())
     }
@@ -448,10 +427,12 @@ impl Service {
         let mut writer = self.writer().await?;
         let scope_id = self.runner_token_scope(&removal.token, TokenKind::Remove, now)?;
         self.check_token_scope(scope_id, removal.scope.as_deref(), TokenKind::Remove)?;
-        let runner_id = runners::id_by_name(writer.conn(), scope_id, &removal.name)
-            .await?
-            .ok_or(Error::NotFound)?;
-        runners::delete(writer.conn(), runner_id).await?;
+        let Some(runner_id) = runners::id_by_name(writer.conn()?, scope_id, &removal.name).await?
+        else {
+            writer.settle();
+            return Err(Error::NotFound);
+        };
+        runners::delete(writer.conn()?, runner_id).await?;
         writer.apply(|memory| memory.remove_runner(runner_id));
         Ok(())
     }
@@ -496,6 +477,46 @@ impl Service {
             ))),
         }
     }
+}
+
+/// Inserts a runner in one transaction with the custom labels it brings
+/// and, with `replace`, the deletion of the runner of the same name, whose id
+/// it takes. `labels` are every label name, the ids of those already known,
+/// and the names not known yet. Returns the runner's id, the labels added and
+/// the id of the runner replaced.
+async fn insert_replacing(
+    writer: &mut Writer,
+    new: &mut runners::NewRunner,
+    (names, known, unknown): (&[String], &[Option<i64>], &[&str]),
+    replace: bool,
+    now: i64,
+) -> Result<(i64, Vec<LabelRow>, Option<i64>), sqlx::Error> {
+    let mut tx = writer.conn()?.begin().await?;
+    let added = labels::add_custom(&mut tx, unknown).await?;
+    new.label_ids = names
+        .iter()
+        .zip(known)
+        .filter_map(|(name, id)| {
+            id.or_else(|| {
+                added
+                    .iter()
+                    .find(|l| l.name.eq_ignore_ascii_case(name))
+                    .map(|l| l.label_id)
+            })
+        })
+        .collect();
+    let replaced = if replace {
+        runners::id_by_name(&mut *tx, new.scope_id, &new.name).await?
+    } else {
+        None
+    };
+    if let Some(old) = replaced {
+        runners::delete(&mut *tx, old).await?;
+    }
+    new.id = replaced;
+    let id = runners::insert(&mut *tx, new, now).await?;
+    tx.commit().await?;
+    Ok((id, added, replaced))
 }
 
 #[cfg(test)]

@@ -38,7 +38,7 @@ impl Service {
         let scope_id = self.ensure_scope(&mut writer, scope).await?;
         let evicted = self.memory().token_to_evict(scope_id, kind);
         if let Some(old) = evicted {
-            tokens::delete(writer.conn(), &old).await?;
+            tokens::delete(writer.conn()?, &old).await?;
             writer.apply(|memory| memory.remove_token(&old));
         }
         let row = tokens::TokenRow {
@@ -47,7 +47,7 @@ impl Service {
             kind: kind.as_str().to_owned(),
             expires_at,
         };
-        tokens::insert(writer.conn(), &row).await?;
+        tokens::insert(writer.conn()?, &row).await?;
         writer.apply(|memory| {
             memory.insert_token(
                 &row.token,
