@@ -13,70 +13,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-10}      # seconds per load phase
-CONNECTIONS=${CONNECTIONS:-32}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
 PORT=${PORT:-18080}
-WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+source bench/common.sh
 
-need() { command -v "$1" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
-need wrk wrk
-need taskset util-linux
-need curl curl
-cargo build --release --locked --quiet
-BIN=target/release/ghes-mock
-
-# A fixture of N runners in one organization.
-seed() {
-  python3 - "$1" >"$2" <<'PY'
-import json, sys
-n = int(sys.argv[1])
-runners = [{"scope": "orgs/octo-org", "name": f"runner-{i}", "labels": ["gpu"] if i % 2 else []}
-           for i in range(n)]
-json.dump({"orgs": ["octo-org"], "runners": runners}, sys.stdout)
-PY
-}
-
-now_ms() { date +%s%3N; }
-
-# Starts the server on $PORT pinned to SERVER_CPU; sets SERVER to its pid and
-# STARTED_MS to the time from exec to the first answered request (polled with
-# curl, bounded).
-start() {
-  local t0 t1 i
-  t0=$(now_ms)
-  taskset -c "$SERVER_CPU" "$BIN" serve --bind "127.0.0.1:$PORT" --token-ttl 86400 "$@" >"$WORK/ready" 2>"$WORK/log" &
-  SERVER=$!
-  for i in $(seq 1 5000); do
-    kill -0 "$SERVER" 2>/dev/null || { echo "the server stopped:" >&2; cat "$WORK/log" >&2; exit 1; }
-    if curl -s -o /dev/null "http://127.0.0.1:$PORT/_mock/health"; then break; fi
-    sleep 0.001
-  done
-  t1=$(now_ms)
-  STARTED_MS=$((t1 - t0))
-}
-
-stop() { kill -TERM "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
-
-rss_peak_kib() { awk '/VmHWM/ {print $2}' "/proc/$SERVER/status"; }
-
-# wrk at CONNECTIONS connections; prints "requests/s p50_ms p99_ms".
+# wrk for DURATION; prints "requests/s p50_ms p99_ms", or ERRORS and fails.
 load() {
-  local url=$1 script=${2:-}
-  local args=(-t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency)
-  [[ -n $script ]] && args+=(-s "$script")
-  taskset -c "$LOAD_CPU" wrk "${args[@]}" -H "Authorization: token bench" "$url" >"$WORK/wrk" 2>&1
-  awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
-    /^Requests\/sec/ { rps = $2 }
-    /Non-2xx or 3xx responses/ { bad = $NF }
-    END { if (bad > 0) { print "ERRORS " bad; exit 1 } printf "%.0f %.2f %.2f\n", rps, p50, p99 }' "$WORK/wrk"
+  local rps p50 p99 bad
+  wrk_for "$DURATION" "$@"
+  read -r rps p50 p99 bad < <(wrk_figures)
+  if [[ $bad -gt 0 ]]; then echo "ERRORS $bad"; return 1; fi
+  echo "$rps $p50 $p99"
 }
 
-API="http://127.0.0.1:$PORT/api/v3"
-MOCK="http://127.0.0.1:$PORT/_mock"
 
 echo "machine: $(nproc) cores, $(awk '/model name/ {sub(/.*: /, ""); print; exit}' /proc/cpuinfo)"
 echo "phases: ${DURATION}s each, $CONNECTIONS connections, server on CPU $SERVER_CPU, wrk on CPU $LOAD_CPU"
@@ -84,7 +32,7 @@ echo
 
 # --- 10,000 runners in one organization --------------------------------------
 seed 10000 "$WORK/seed10k.json"
-start --seed "$WORK/seed10k.json"
+start --token-ttl 86400 --seed "$WORK/seed10k.json"
 RUNNER_ID=5000
 cat >"$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -131,16 +79,16 @@ echo
 # --- start-up, seeding and memory ---------------------------------------------
 startup=()
 for i in 1 2 3 4 5; do
-  start
+  start --token-ttl 86400
   startup+=("$STARTED_MS")
   stop
 done
 echo "start-up to first answer, empty in-memory database: ${startup[*]} ms"
 
 seed 100000 "$WORK/seed100k.json"
-start --seed "$WORK/seed100k.json"
+start --token-ttl 86400 --seed "$WORK/seed100k.json"
 seeded=$STARTED_MS
 curl -s -o /dev/null -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners?per_page=100&page=500"
 echo "start-up seeding 100,000 runners: ${seeded} ms"
-echo "peak RSS holding 100,000 runners: $(($(rss_peak_kib) / 1024)) MiB"
+echo "peak RSS holding 100,000 runners: $(($(rss_kib VmHWM) / 1024)) MiB"
 stop

@@ -9,40 +9,19 @@
 # The mix, as an autoscaler drives GHES: 50 % list pages (any of 334), 20 %
 # get runner, 10 % registration-token POSTs, 9 % runner registrations and
 # up to 11 % deletes of runners the soak registered (a get when there is
-# none to delete), so the runner count stays level. Server and wrk are pinned to separate cores; loopback only, every
-# round bounded. Exits 1 if any request fails.
+# none to delete), so the runner count stays level. Server and wrk are
+# pinned to separate cores; loopback only, every round bounded. Exits 1 if
+# any request fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ROUNDS=${ROUNDS:-10}
 ROUND_SECONDS=${ROUND_SECONDS:-30}
-CONNECTIONS=${CONNECTIONS:-32}
-SERVER_CPU=${SERVER_CPU:-0}
-LOAD_CPU=${LOAD_CPU:-1}
 PORT=${PORT:-18081}
-WORK=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+source bench/common.sh
 
-need() { command -v "$1" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null; }; }
-need wrk wrk
-need taskset util-linux
-need curl curl
-cargo build --release --locked --quiet
-BIN=target/release/ghes-mock
-
-python3 - >"$WORK/seed.json" <<'PY'
-import json, sys
-runners = [{"scope": "orgs/octo-org", "name": f"runner-{i}", "labels": ["gpu"] if i % 2 else []}
-           for i in range(10000)]
-json.dump({"orgs": ["octo-org"], "runners": runners}, sys.stdout)
-PY
-
-taskset -c "$SERVER_CPU" "$BIN" serve --bind "127.0.0.1:$PORT" --seed "$WORK/seed.json" >/dev/null 2>"$WORK/log" &
-SERVER=$!
-for _ in $(seq 1 500); do
-  curl -s -o /dev/null "http://127.0.0.1:$PORT/_mock/health" && break
-  sleep 0.01
-done
+seed 10000 "$WORK/seed.json"
+start --seed "$WORK/seed.json"
 
 cat >"$WORK/mix.lua" <<'LUA'
 -- Requests are chosen by weight. The registration token comes from the
@@ -55,7 +34,8 @@ local n = 0
 local api = "/api/v3/orgs/octo-org/actions/runners"
 
 local function ask(kind, method, path, body)
-  return wrk.format(method, path, {["Authorization"] = "token soak", ["Content-Type"] = "application/json"}, body)
+  -- Headers given here replace those of the command line.
+  return wrk.format(method, path, {["Authorization"] = "token bench", ["Content-Type"] = "application/json"}, body)
 end
 
 request = function()
@@ -86,31 +66,23 @@ response = function(status, headers, body)
 end
 LUA
 
-rss_mib() { awk '/VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status"; }
+rss_mib() { awk -v kib="$(rss_kib "$1")" 'BEGIN { printf "%.1f", kib / 1024 }'; }
 
 echo "machine: $(nproc) cores; $ROUNDS rounds of ${ROUND_SECONDS}s at $CONNECTIONS connections; 10,000 runners seeded"
 printf '%-6s %10s %9s %9s %8s %9s\n' round "req/s" "p50 ms" "p99 ms" errors "RSS MiB"
-printf '%-6s %10s %9s %9s %8s %9s\n' start - - - - "$(rss_mib)"
+printf '%-6s %10s %9s %9s %8s %9s\n' start - - - - "$(rss_mib VmRSS)"
 failed=0
 for round in $(seq 1 "$ROUNDS"); do
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNECTIONS" -d"${ROUND_SECONDS}s" --latency -s "$WORK/mix.lua" \
-    "http://127.0.0.1:$PORT" >"$WORK/wrk" 2>&1
-  read -r rps p50 p99 bad < <(awk '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /^ +50%/ { p50 = ms($2) } /^ +99%/ { p99 = ms($2) }
-    /^Requests\/sec/ { rps = $2 }
-    /Non-2xx or 3xx responses/ { bad = $NF }
-    /Socket errors/ { bad += 1 }
-    END { printf "%.0f %.2f %.2f %d\n", rps, p50, p99, bad }' "$WORK/wrk")
-  printf '%-6s %10s %9s %9s %8s %9s\n' "$round" "$rps" "$p50" "$p99" "$bad" "$(rss_mib)"
+  wrk_for "$ROUND_SECONDS" "http://127.0.0.1:$PORT" "$WORK/mix.lua"
+  read -r rps p50 p99 bad < <(wrk_figures)
+  printf '%-6s %10s %9s %9s %8s %9s\n' "$round" "$rps" "$p50" "$p99" "$bad" "$(rss_mib VmRSS)"
   [[ $bad -eq 0 ]] || failed=1
 done
-runners=$(curl -s -H "Authorization: token soak" "http://127.0.0.1:$PORT/api/v3/orgs/octo-org/actions/runners?per_page=1" |
+runners=$(curl -s -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners?per_page=1" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["total_count"])')
 echo "runners at the end: $runners (10,000 seeded; registrations and deletes balance)"
-echo "peak RSS: $(awk '/VmHWM/ {printf "%.1f", $2 / 1024}' "/proc/$SERVER/status") MiB"
-kill -TERM "$SERVER"
-wait "$SERVER" 2>/dev/null || true
+echo "peak RSS: $(rss_mib VmHWM) MiB"
+stop
 if [[ $failed -ne 0 ]]; then
   echo "requests failed; the last round's wrk output:" >&2
   cat "$WORK/wrk" >&2
