@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use serde::Serialize;
 use sqlx::Connection;
 
+use super::Service;
 use super::memory::{Memory, ScopeEntry};
 use super::runners::label_names;
-use super::{Service, Writer};
 use crate::clock::format_ms;
 use crate::error::Error;
 use crate::model::{Runner, Scope};
@@ -137,26 +137,12 @@ impl Service {
             return Ok(row);
         }
         let mut writer = self.writer().await?;
-        let scope_id = self.ensure_scope(&mut writer, scope).await?;
+        let scope_id = writer.ensure_scope(scope).await?;
         let memory = self.memory();
         memory
             .scope_by_id(scope_id)
             .map(known)
             .ok_or(Error::NotFound)
-    }
-
-    /// The scope's id, the scope being stored on first use.
-    pub(super) async fn ensure_scope(
-        &self,
-        writer: &mut Writer,
-        scope: &Scope,
-    ) -> Result<i64, Error> {
-        if let Some(entry) = self.memory().scope(scope) {
-            return Ok(entry.id);
-        }
-        let row = scopes::ensure(writer.conn()?, scope).await?;
-        writer.apply(|memory| memory.add_scope(&row));
-        Ok(row.scope_id)
     }
 
     #[tracing::instrument(skip(self))]

@@ -260,13 +260,23 @@ impl Memory {
             .map(|(token, entry)| (&**token, entry))
     }
 
-    /// The token a new one of this scope and kind would push out.
-    pub fn token_to_evict(&self, scope_id: i64, kind: TokenKind) -> Option<Arc<str>> {
-        let scope = self.scope_by_id(scope_id)?;
-        let live = &scope.tokens[kind_slot(kind)];
-        (live.len() >= MAX_LIVE_TOKENS)
-            .then(|| live.front().cloned())
-            .flatten()
+    /// The tokens that new ones of these scopes and kinds would push out,
+    /// oldest first in each scope and kind.
+    pub fn tokens_to_evict(&self, new: impl Iterator<Item = (i64, TokenKind)>) -> Vec<Arc<str>> {
+        let mut added: HashMap<(i64, usize), usize> = HashMap::new();
+        for (scope_id, kind) in new {
+            *added.entry((scope_id, kind_slot(kind))).or_default() += 1;
+        }
+        let mut evicted = Vec::new();
+        for ((scope_id, slot), count) in added {
+            let Some(scope) = self.scope_by_id(scope_id) else {
+                continue;
+            };
+            let live = &scope.tokens[slot];
+            let over = (live.len() + count).saturating_sub(MAX_LIVE_TOKENS);
+            evicted.extend(live.iter().take(over).cloned());
+        }
+        evicted
     }
 
     // --- changes, each after SQLite has committed it -------------------------
@@ -545,16 +555,19 @@ mod tests {
             kind: TokenKind::Registration,
             expires_at: 10,
         };
+        let registration = |n| std::iter::repeat_n((1, TokenKind::Registration), n);
         for i in 0..MAX_LIVE_TOKENS {
-            assert!(memory.token_to_evict(1, TokenKind::Registration).is_none());
+            assert!(memory.tokens_to_evict(registration(1)).is_empty());
             memory.insert_token(&format!("T{i}"), entry);
         }
-        let oldest = memory.token_to_evict(1, TokenKind::Registration).unwrap();
-        assert_eq!(&*oldest, "T0");
-        assert!(memory.token_to_evict(1, TokenKind::Remove).is_none());
-        memory.remove_token(&oldest);
+        let evicted = memory.tokens_to_evict(registration(2));
+        let evicted: Vec<&str> = evicted.iter().map(|t| &**t).collect();
+        assert_eq!(evicted, ["T0", "T1"]);
+        let remove = std::iter::once((1, TokenKind::Remove));
+        assert!(memory.tokens_to_evict(remove).is_empty());
+        memory.remove_token("T0");
         assert!(memory.token("T0").is_none());
-        assert!(memory.token_to_evict(1, TokenKind::Registration).is_none());
+        assert_eq!(memory.tokens_to_evict(registration(1)).len(), 0);
         memory.remove_expired_tokens(10);
         assert_eq!(memory.tokens(0).count(), 0);
         assert!(memory.scopes()[0].tokens[0].is_empty());

@@ -10,7 +10,7 @@ mod requests;
 mod runners;
 mod tokens;
 
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -25,8 +25,9 @@ pub use runners::{PageRequest, Registration, Removal, RunnerUpdate};
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::error::Error;
 use crate::seed::Seed;
-use crate::store::Store;
+use crate::store::{self, Store};
 use memory::Memory;
 
 /// What the service needs from the configuration after start-up.
@@ -52,6 +53,8 @@ pub struct Service {
     rate_limiter: RateLimiter,
     faults: FaultPlan,
     requests: RequestLog,
+    /// Token requests waiting for the writer's turn; see [`tokens`].
+    token_asks: Mutex<Vec<tokens::TokenAsk>>,
 }
 
 impl Service {
@@ -78,6 +81,7 @@ impl Service {
             rate_limiter: RateLimiter::new(config.rate_limit, config.registration_rate_limit),
             faults: FaultPlan::default(),
             requests: RequestLog::default(),
+            token_asks: Mutex::default(),
         };
         service.seed_if_new().await?;
         Ok(service)
@@ -159,6 +163,21 @@ impl Writer {
     /// Says that what SQLite was asked changed nothing (a refused insert).
     fn settle(&mut self) {
         self.unsettled = false;
+    }
+
+    /// Memory as the last committed write left it.
+    fn memory(&self) -> RwLockReadGuard<'_, Memory> {
+        self.memory.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The scope's id, the scope being stored on first use.
+    async fn ensure_scope(&mut self, scope: &crate::model::Scope) -> Result<i64, Error> {
+        if let Some(entry) = self.memory().scope(scope) {
+            return Ok(entry.id);
+        }
+        let row = store::scopes::ensure(self.conn()?, scope).await?;
+        self.apply(|memory| memory.add_scope(&row));
+        Ok(row.scope_id)
     }
 }
 

@@ -44,6 +44,8 @@ impl Store {
             .max_connections(1)
             .idle_timeout(None)
             .max_lifetime(None)
+            // A local connection does not go stale: no ping before each write.
+            .test_before_acquire(false)
             // Writes queue here; a long seed must not fail the requests behind it.
             .acquire_timeout(Duration::from_secs(60))
             .connect_with(options)
@@ -121,5 +123,32 @@ mod tests {
             "in display order, not id order"
         );
         assert_eq!(scopes::all(&mut *conn).await.unwrap()[0].name, "o");
+    }
+
+    #[tokio::test]
+    async fn tokens_are_inserted_and_deleted_in_batches() {
+        let store = Store::connect(None).await.unwrap();
+        let mut conn = store.writer().acquire().await.unwrap();
+        let scope = crate::model::Scope::Org("o".to_owned());
+        let scope_id = scopes::ensure(&mut conn, &scope).await.unwrap().scope_id;
+        let token = |token: &str, expires_at| tokens::TokenRow {
+            token: token.to_owned(),
+            scope_id,
+            kind: "registration".to_owned(),
+            expires_at,
+        };
+        let rows = [token("A", 1), token("B", 2), token("C", 3)];
+
+        tokens::insert(&mut *conn, &rows).await.unwrap();
+        tokens::delete(&mut *conn, &["A", "C", "unknown"])
+            .await
+            .unwrap();
+
+        let live = tokens::live(&mut *conn, 0).await.unwrap();
+        let live: Vec<(&str, i64, &str)> = live
+            .iter()
+            .map(|t| (t.token.as_str(), t.expires_at, t.kind.as_str()))
+            .collect();
+        assert_eq!(live, [("B", 2, "registration")]);
     }
 }

@@ -1,8 +1,9 @@
 //! Registration and remove tokens.
 
+use serde::Serialize;
 use sqlx::{FromRow, SqliteExecutor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize)]
 pub struct TokenRow {
     pub token: String,
     pub scope_id: i64,
@@ -10,22 +11,31 @@ pub struct TokenRow {
     pub expires_at: i64,
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn insert(db: impl SqliteExecutor<'_>, row: &TokenRow) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO token (token, scope_id, kind, expires_at) VALUES (?1, ?2, ?3, ?4)")
-        .bind(&row.token)
-        .bind(row.scope_id)
-        .bind(&row.kind)
-        .bind(row.expires_at)
-        .execute(db)
-        .await?;
+/// Inserts tokens, one statement for the lot.
+#[tracing::instrument(skip_all, fields(count = rows.len()))]
+pub async fn insert(db: impl SqliteExecutor<'_>, rows: &[TokenRow]) -> Result<(), sqlx::Error> {
+    let batch = serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "INSERT INTO token (token, scope_id, kind, expires_at)
+         SELECT value ->> 'token', value ->> 'scope_id', value ->> 'kind', value ->> 'expires_at'
+           FROM json_each(?1)",
+    )
+    .bind(batch)
+    .execute(db)
+    .await?;
     Ok(())
 }
 
-#[tracing::instrument(skip_all)]
-pub async fn delete(db: impl SqliteExecutor<'_>, token: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM token WHERE token = ?1")
-        .bind(token)
+/// Deletes these tokens, one statement for the lot.
+#[tracing::instrument(skip_all, fields(count = tokens.len()))]
+pub async fn delete(
+    db: impl SqliteExecutor<'_>,
+    tokens: &[impl AsRef<str>],
+) -> Result<(), sqlx::Error> {
+    let tokens: Vec<&str> = tokens.iter().map(AsRef::as_ref).collect();
+    let batch = serde_json::to_string(&tokens).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("DELETE FROM token WHERE token IN (SELECT value FROM json_each(?1))")
+        .bind(batch)
         .execute(db)
         .await?;
     Ok(())
