@@ -5,7 +5,8 @@
 //! reset, and changes only after SQLite has committed the same change, in
 //! the turn of the one writer connection (see [`super::Service::writer`]).
 //! A reader therefore never sees a change that is not durable, and a client
-//! that got an answer sees its change in the next read.
+//! that got an answer sees its change in the next read. A write cut off
+//! half-way has memory read again from SQLite before the next write.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
@@ -48,7 +49,8 @@ pub struct ScopeEntry {
     tokens: [VecDeque<Arc<str>>; 2],
 }
 
-/// A runner, small: a name, three flags and a shared list of label ids.
+/// A runner, small: a name, three flags and a label set shared with every
+/// runner that has the same labels.
 #[derive(Debug, Clone)]
 pub struct RunnerEntry {
     pub id: i64,
