@@ -370,7 +370,10 @@ impl Service {
             );
         });
         let memory = self.memory();
-        let (_, runner) = memory.find_runner(id).ok_or(Error::NotFound)?;
+        let runner = memory
+            .scope_by_id(scope_id)
+            .and_then(|scope| scope.runner(id))
+            .ok_or(Error::NotFound)?;
         Ok(memory.runner(runner))
     }
 

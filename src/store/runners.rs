@@ -158,7 +158,7 @@ pub async fn delete_offline_since_before(
     .await
 }
 
-/// Sets status and/or busy; false when there is no such runner.
+/// Sets status and/or busy.
 #[tracing::instrument(skip_all)]
 pub async fn update(
     db: impl SqliteExecutor<'_>,
@@ -166,8 +166,8 @@ pub async fn update(
     status: Option<&str>,
     busy: Option<bool>,
     now_ms: i64,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
         "UPDATE runner
             SET status_changed_at = CASE WHEN ?2 IS NOT NULL AND ?2 <> status
                                          THEN ?4 ELSE status_changed_at END,
@@ -181,5 +181,5 @@ pub async fn update(
     .bind(now_ms)
     .execute(db)
     .await?;
-    Ok(done.rows_affected() > 0)
+    Ok(())
 }
