@@ -13,7 +13,7 @@ need wrk wrk
 need taskset util-linux
 need curl curl
 cargo build --release --locked --quiet
-BIN=target/release/ghes-mock
+BIN=${CARGO_TARGET_DIR:-target}/release/ghes-mock
 API="http://127.0.0.1:$PORT/api/v3"
 MOCK="http://127.0.0.1:$PORT/_mock"
 
