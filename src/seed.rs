@@ -358,6 +358,18 @@ fn index(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
 
+/// The place of `value` in `values`, added at the end the first time.
+fn intern<T: Clone + Eq + std::hash::Hash>(
+    places: &mut HashMap<T, u32>,
+    values: &mut Vec<T>,
+    value: T,
+) -> u32 {
+    *places.entry(value).or_insert_with_key(|value| {
+        values.push(value.clone());
+        index(values.len() - 1)
+    })
+}
+
 impl SeedRunners {
     /// How many runners there are.
     ///
@@ -385,22 +397,8 @@ impl SeedRunners {
     /// assert_eq!(runners.get(0).unwrap().labels, ["gpu"]);
     /// ```
     pub fn push(&mut self, runner: SeedRunner) {
-        let next = index(self.scopes.len());
-        let scope = *self
-            .scope_index
-            .entry(runner.scope)
-            .or_insert_with_key(|scope| {
-                self.scopes.push(scope.clone());
-                next
-            });
-        let next = index(self.label_lists.len());
-        let labels = *self
-            .label_index
-            .entry(runner.labels)
-            .or_insert_with_key(|labels| {
-                self.label_lists.push(labels.clone());
-                next
-            });
+        let scope = intern(&mut self.scope_index, &mut self.scopes, runner.scope);
+        let labels = intern(&mut self.label_index, &mut self.label_lists, runner.labels);
         self.names.push_str(&runner.name);
         self.runners.push(PackedRunner {
             name_end: index(self.names.len()),
