@@ -8,34 +8,11 @@ use ghes_mock::GhesMock;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{ApiResponse, assert_error_shape, read, runners_path, spawn_app, spawn_with};
+use crate::helpers::{control_as, runners_path, spawn_app, spawn_with};
 use crate::server_process::ServerProcess;
 
 const ADMIN: &str = "root";
 const ORG: &str = "orgs/octo-org";
-
-/// A control request with the `Authorization` header given, if any.
-async fn control_as(
-    client: &reqwest::Client,
-    base: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-    authorization: Option<&str>,
-) -> ApiResponse {
-    let mut request = client.request(method, format!("{base}/_mock{path}"));
-    if let Some(value) = authorization {
-        request = request.header("authorization", value);
-    }
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = read(request).await;
-    if response.status >= 400 {
-        assert_error_shape(&response.body);
-    }
-    response
-}
 
 /// Every guarded endpoint, with a body it accepts and the status it answers
 /// the admin.

@@ -34,11 +34,6 @@ async fn remove(app: &TestApp, id: &Value, token: &str) -> ApiResponse {
     .await
 }
 
-async fn patch(app: &TestApp, id: &Value, body: Value) -> ApiResponse {
-    app.control(Method::PATCH, &format!("/runners/{id}"), Some(body))
-        .await
-}
-
 /// A control request whose body is raw text, for malformed JSON.
 async fn control_raw(app: &TestApp, method: Method, path: &str, body: &str) -> (u16, Value) {
     let response = app
@@ -384,12 +379,9 @@ async fn patching_status_and_busy_shows_through_the_api() {
         let app = spawn_app().await;
         let runner = app.register_runner(scope, "worker", json!({})).await;
 
-        let updated = patch(
-            &app,
-            &runner["id"],
-            json!({"status": "offline", "busy": true}),
-        )
-        .await;
+        let updated = app
+            .patch_runner(&runner["id"], json!({"status": "offline", "busy": true}))
+            .await;
 
         assert_eq!(updated.status, 200, "{scope}: {:?}", updated.body);
         assert_eq!(updated.body["status"], "offline");
@@ -408,14 +400,18 @@ async fn patching_only_the_status_leaves_busy_alone_and_the_other_way_round() {
         .register_runner(ORG, "worker", json!({"busy": true}))
         .await;
 
-    let offline = patch(&app, &runner["id"], json!({"status": "offline"})).await;
+    let offline = app
+        .patch_runner(&runner["id"], json!({"status": "offline"}))
+        .await;
 
     assert_eq!(offline.status, 200);
     assert_eq!(offline.body["status"], "offline");
     assert_eq!(offline.body["busy"], true, "busy is untouched");
     assert_eq!(offline.body["labels"], runner["labels"]);
 
-    let idle = patch(&app, &runner["id"], json!({"busy": false})).await;
+    let idle = app
+        .patch_runner(&runner["id"], json!({"busy": false}))
+        .await;
 
     assert_eq!(idle.body["status"], "offline", "status is untouched");
     assert_eq!(idle.body["busy"], false);
@@ -431,7 +427,7 @@ async fn patching_an_unknown_runner_answers_404() {
     let runner = app.register_runner(ORG, "worker", json!({})).await;
 
     for id in [json!(999_999), json!("abc")] {
-        let missing = patch(&app, &id, json!({"busy": true})).await;
+        let missing = app.patch_runner(&id, json!({"busy": true})).await;
 
         assert_eq!(missing.status, 404, "{id}: {:?}", missing.body);
         assert_eq!(missing.body["message"], "Not Found");
@@ -447,12 +443,9 @@ async fn patching_with_an_unknown_status_answers_422_and_changes_nothing() {
     let app = spawn_app().await;
     let runner = app.register_runner(ORG, "worker", json!({})).await;
 
-    let refused = patch(
-        &app,
-        &runner["id"],
-        json!({"status": "sleeping", "busy": true}),
-    )
-    .await;
+    let refused = app
+        .patch_runner(&runner["id"], json!({"status": "sleeping", "busy": true}))
+        .await;
 
     assert_eq!(refused.status, 422, "{:?}", refused.body);
     assert_eq!(refused.body["errors"][0]["field"], "status");
@@ -580,8 +573,7 @@ async fn reset_returns_to_the_seed_with_the_same_ids_and_forgets_registrations_a
     let remove_token = app.remove_token(ORG).await;
     assert_eq!(remove(&app, &first_id, &remove_token).await.status, 204);
     assert_eq!(
-        patch(
-            &app,
+        app.patch_runner(
             &seeded_repo["runners"][0]["id"],
             json!({"status": "online"})
         )

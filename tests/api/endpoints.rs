@@ -254,11 +254,7 @@ async fn deleting_a_busy_runner_answers_422_and_keeps_it() {
         );
         assert_eq!(app.get(&path).await.status, 200, "the runner stays");
         let idle = app
-            .control(
-                Method::PATCH,
-                &format!("/runners/{}", runner["id"]),
-                Some(json!({"busy": false})),
-            )
+            .patch_runner(&runner["id"], json!({"busy": false}))
             .await;
         assert_eq!(idle.status, 200);
         assert_eq!(app.delete(&path).await.status, 204, "{scope}");

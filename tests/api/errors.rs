@@ -1233,13 +1233,7 @@ async fn reads_answer_304_to_a_matching_if_none_match_until_the_runner_changes()
         }
 
         // Act: the runner picks up a job
-        let busy = app
-            .control(
-                Method::PATCH,
-                &format!("/runners/{}", runner["id"]),
-                Some(json!({"busy": true})),
-            )
-            .await;
+        let busy = app.patch_runner(&runner["id"], json!({"busy": true})).await;
         assert_eq!(busy.status, 200);
         let list_changed = get_if_none_match(&app, &list, &list_etag).await;
         let one_changed = get_if_none_match(&app, &one, &one_etag).await;

@@ -108,17 +108,13 @@ impl TestApp {
 
     /// A request to the control API, `/_mock{path}`, with a JSON body.
     pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> ApiResponse {
-        let mut request = self
-            .client
-            .request(method, format!("{}/_mock{path}", self.mock.uri()));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = read(request).await;
-        if response.status >= 400 {
-            assert_error_shape(&response.body);
-        }
-        response
+        control_as(&self.client, &self.mock.uri(), method, path, body, None).await
+    }
+
+    /// A simulated change of a runner's state: `PATCH /_mock/runners/{id}`.
+    pub async fn patch_runner(&self, id: &Value, body: Value) -> ApiResponse {
+        self.control(Method::PATCH, &format!("/runners/{id}"), Some(body))
+            .await
     }
 
     /// The absolute URL of `/api/v3{path}`.
@@ -178,6 +174,30 @@ impl TestApp {
 }
 
 /// Any request, answered as a client sees it; the body must be JSON or empty.
+/// A control request to the server at `base`, with the `Authorization`
+/// header given, if any; an error answer must have GitHub's shape.
+pub async fn control_as(
+    client: &reqwest::Client,
+    base: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    authorization: Option<&str>,
+) -> ApiResponse {
+    let mut request = client.request(method, format!("{base}/_mock{path}"));
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = read(request).await;
+    if response.status >= 400 {
+        assert_error_shape(&response.body);
+    }
+    response
+}
+
 pub async fn read(request: reqwest::RequestBuilder) -> ApiResponse {
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();

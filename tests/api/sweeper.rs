@@ -32,11 +32,7 @@ async fn listed(app: &TestApp) -> Vec<String> {
 
 async fn set_status(app: &TestApp, runner: &Value, status: &str) {
     let patched = app
-        .control(
-            Method::PATCH,
-            &format!("/runners/{}", runner["id"]),
-            Some(json!({"status": status})),
-        )
+        .patch_runner(&runner["id"], json!({"status": status}))
         .await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
 }
@@ -132,13 +128,7 @@ async fn reporting_offline_again_or_changing_busy_does_not_restart_the_count() {
         .await;
     app.set_clock(10 * DAY).await;
     set_status(&app, &runner, "offline").await;
-    let busy = app
-        .control(
-            Method::PATCH,
-            &format!("/runners/{}", runner["id"]),
-            Some(json!({"busy": true})),
-        )
-        .await;
+    let busy = app.patch_runner(&runner["id"], json!({"busy": true})).await;
     assert_eq!(busy.status, 200);
 
     // Act
