@@ -58,8 +58,14 @@ pub struct ServeArgs {
     )]
     tokens: Vec<ApiToken>,
 
-    /// GHES version to present.
-    #[arg(long, env = "GHES_MOCK_GHES_VERSION", default_value = "3.1")]
+    /// GHES version to present, 3.1 to 3.22: its runner operations and
+    /// fields, `installed_version` and `X-GitHub-Enterprise-Version`.
+    #[arg(
+        long,
+        env = "GHES_MOCK_GHES_VERSION",
+        default_value = "3.1",
+        value_parser = parse_version
+    )]
     ghes_version: String,
 
     /// Runner application version offered by the downloads endpoints.
@@ -217,6 +223,12 @@ pub struct HealthcheckArgs {
         value_parser = parse_seconds
     )]
     pub timeout: Duration,
+}
+
+/// A version the mock serves, kept as written (`3.22`, `3.22.4`).
+fn parse_version(text: &str) -> Result<String, String> {
+    text.parse::<ghes_mock::GhesVersion>()?;
+    Ok(text.trim().to_owned())
 }
 
 /// A positive number of seconds, fractions allowed (`30`, `0.05`).

@@ -44,6 +44,10 @@ pub enum Error {
     /// A 422 with a message of its own, such as deleting a busy runner.
     #[error("{0}")]
     Unprocessable(String),
+    /// 409: the request clashes with what exists, such as a JIT runner's
+    /// name that is taken.
+    #[error("{0}")]
+    Conflict(String),
     /// A 401 of the control API: a registration or remove token that is
     /// unknown, expired, of the other kind or of another scope.
     #[error("{0}")]
@@ -125,10 +129,37 @@ impl FieldError {
 pub struct ErrorBody {
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<FieldError>>,
+    pub errors: Option<Errors>,
     pub documentation_url: String,
     #[serde(skip)]
     pub docs: Docs,
+}
+
+/// A 422's `errors`: objects naming the field at fault, or, for the
+/// operations whose answer is `validation-error-simple`, plain messages.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Errors {
+    Fields(Vec<FieldError>),
+    Messages(Vec<String>),
+}
+
+impl Errors {
+    /// The same errors as plain messages.
+    pub fn simple(self) -> Errors {
+        match self {
+            Errors::Fields(fields) => Errors::Messages(
+                fields
+                    .into_iter()
+                    .map(|f| {
+                        f.message
+                            .unwrap_or_else(|| format!("{} is {}", f.field, f.code))
+                    })
+                    .collect(),
+            ),
+            messages => messages,
+        }
+    }
 }
 
 /// Which page of GitHub's docs an error points at.
@@ -161,6 +192,7 @@ impl Error {
             Error::Injected { status, .. } => *status,
             Error::ProblemsParsingJson => StatusCode::BAD_REQUEST,
             Error::Validation(_) | Error::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Error::Conflict(_) => StatusCode::CONFLICT,
             Error::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Error::Timeout => StatusCode::GATEWAY_TIMEOUT,
             Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -196,7 +228,7 @@ impl IntoResponse for Error {
             _ => Docs::Operation,
         };
         let errors = match self {
-            Error::Validation(errors) => Some(errors),
+            Error::Validation(errors) => Some(Errors::Fields(errors)),
             _ => None,
         };
         ErrorBody {

@@ -35,6 +35,7 @@ mod server;
 mod service;
 mod store;
 mod tls;
+mod version;
 
 pub use config::{
     ApiToken, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_OFFLINE_RUNNER_MAX_AGE,
@@ -42,14 +43,16 @@ pub use config::{
 };
 pub use error::{Error, FieldError};
 pub use model::{
-    Architecture, Label, LabelKind, Os, Runner, RunnerStatus, Scope, Token, TokenKind,
+    Architecture, Label, LabelKind, Os, Runner, RunnerStatus, Scope, Token, TokenKind, Visibility,
 };
-pub use seed::{Seed, SeedError, SeedRunner, SeedRunners};
+pub use seed::{Seed, SeedError, SeedGroup, SeedOrg, SeedRunner, SeedRunners};
 pub use server::{GhesMock, GhesMockBuilder, StartError};
 pub use service::{
-    Fault, LoggedRequest, MockState, Registration, RequestFilter, ScopeState, TokenState,
+    Fault, GroupState, JitStart, LoggedRequest, MockState, Registration, RequestFilter, ScopeState,
+    TokenState,
 };
 pub use tls::TlsError;
+pub use version::{Feature, GhesVersion};
 
 // The README's Rust examples run as doctests, so they cannot rot.
 #[cfg(doctest)]

@@ -17,20 +17,43 @@ use serde::{Deserialize, Serialize};
 /// assert_eq!(json["labels"][0]["type"], "read-only");
 /// # }
 /// ```
+///
+/// The fields later GHES versions added are `None` when the version the mock
+/// presents lacks them, and then absent from the JSON too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Runner {
     /// Unique among all runners, never reused.
     pub id: i64,
+    /// Its runner group (GHES 3.6+): 1 for its scope's default group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner_group_id: Option<i64>,
     /// Unique in the runner's scope, compared case-insensitively.
     pub name: String,
-    /// `linux`, `macos` or `windows`.
+    /// `linux`, `macos` or `windows`; `unknown` for a JIT runner that has not
+    /// started.
     pub os: Os,
     /// `online` or `offline`.
     pub status: RunnerStatus,
     /// Whether the runner is running a job.
     pub busy: bool,
+    /// Whether it is removed once its one job is done (GHES 3.12+).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ephemeral: Option<bool>,
+    /// The runner application version it reported (GHES 3.17+): `Some(None)`
+    /// until it has connected, written as `null`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present"
+    )]
+    pub version: Option<Option<String>>,
     /// The read-only labels (`self-hosted`, architecture, OS), then custom ones.
     pub labels: Vec<Label>,
+}
+
+/// A field that is present, possibly as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// A runner label: read-only ones are applied at registration, the others are
@@ -67,10 +90,12 @@ pub enum LabelKind {
 }
 
 /// Parses a lowercase word, case-insensitively, as config.sh and the fixtures
-/// write it; displays the word GitHub sends.
+/// write it; displays the word GitHub sends. Words after `+` are ones GitHub
+/// shows but a client never chooses: they parse, and go unnamed in errors.
 macro_rules! word_enum {
-    ($name:ident, $what:literal, $first:literal, { $($variant:ident => $word:literal),+ $(,)? }) => {
-        #[doc = concat!("A runner's ", $what, ", written as GitHub writes it and read case-insensitively.")]
+    ($name:ident, $what:literal, $doc:literal, $first:literal, { $($variant:ident => $word:literal),+ $(,)? }
+     $(+ { $($shown:ident => $shown_word:literal),+ })?) => {
+        #[doc = concat!($doc, ", written as GitHub writes it and read case-insensitively.")]
         ///
         /// ```
         #[doc = concat!("let parsed: ghes_mock::", stringify!($name), " = ", stringify!($first), ".to_uppercase().parse().unwrap();")]
@@ -78,7 +103,10 @@ macro_rules! word_enum {
         /// ```
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
         #[serde(rename_all = "lowercase")]
-        pub enum $name { $(#[doc = concat!("`", $word, "`")] $variant),+ }
+        pub enum $name {
+            $(#[doc = concat!("`", $word, "`")] $variant,)+
+            $($(#[doc = concat!("`", $shown_word, "`, as GitHub shows it")] $shown,)+)?
+        }
 
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -90,7 +118,10 @@ macro_rules! word_enum {
         impl $name {
             /// The word GitHub writes.
             pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $word),+ }
+                match self {
+                    $($name::$variant => $word,)+
+                    $($($name::$shown => $shown_word,)+)?
+                }
             }
         }
 
@@ -98,6 +129,7 @@ macro_rules! word_enum {
             type Err = String;
             fn from_str(s: &str) -> Result<Self, String> {
                 $(if s.eq_ignore_ascii_case($word) { return Ok($name::$variant); })+
+                $($(if s.eq_ignore_ascii_case($shown_word) { return Ok($name::$shown); })+)?
                 let words: Vec<&str> = vec![$($word),+];
                 Err(format!("unknown {} {:?} (expected {})", $what, s, words.join(", ")))
             }
@@ -111,18 +143,22 @@ macro_rules! word_enum {
     };
 }
 
-word_enum!(Os, "os", "linux", { Linux => "linux", Macos => "macos", Windows => "windows" });
-word_enum!(Architecture, "architecture", "x64", { X64 => "x64", Arm => "arm", Arm64 => "arm64" });
-word_enum!(RunnerStatus, "status", "online", { Online => "online", Offline => "offline" });
-word_enum!(TokenKind, "token kind", "registration", { Registration => "registration", Remove => "remove" });
+word_enum!(Os, "os", "A runner's OS", "linux", { Linux => "linux", Macos => "macos", Windows => "windows" }
+    + { Unknown => "unknown" });
+word_enum!(Architecture, "architecture", "A runner's architecture", "x64", { X64 => "x64", Arm => "arm", Arm64 => "arm64" });
+word_enum!(RunnerStatus, "status", "A runner's status", "online", { Online => "online", Offline => "offline" });
+word_enum!(TokenKind, "token kind", "A runner token's kind", "registration", { Registration => "registration", Remove => "remove" });
+word_enum!(Visibility, "visibility", "Which repositories or organizations a runner group serves", "all", { All => "all", Selected => "selected", Private => "private" });
 
 impl Os {
-    /// The read-only label GitHub gives runners of this OS.
-    pub fn label(self) -> &'static str {
+    /// The read-only label GitHub gives runners of this OS; none before a
+    /// runner has said which it runs.
+    pub fn label(self) -> Option<&'static str> {
         match self {
-            Os::Linux => "Linux",
-            Os::Macos => "macOS",
-            Os::Windows => "Windows",
+            Os::Linux => Some("Linux"),
+            Os::Macos => Some("macOS"),
+            Os::Windows => Some("Windows"),
+            Os::Unknown => None,
         }
     }
 }

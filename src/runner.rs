@@ -1,5 +1,6 @@
-//! `ghes-mock runner register|remove`: a runner's own `config.sh`, for demos
-//! and shell tests, speaking to a running ghes-mock's control API.
+//! `ghes-mock runner register|remove|start`: a runner's own `config.sh` and
+//! `run.sh --jitconfig`, for demos and shell tests, speaking to a running
+//! ghes-mock's control API.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +15,9 @@ pub enum RunnerCommand {
     Register(RegisterArgs),
     /// Remove a runner, as `config.sh remove --token TOKEN` does.
     Remove(RemoveArgs),
+    /// Start the runner of a JIT configuration, as `run.sh --jitconfig`
+    /// does: the configuration names the server.
+    Start(StartArgs),
 }
 
 #[derive(Debug, Args)]
@@ -58,6 +62,33 @@ pub struct RegisterArgs {
     /// Replace a runner of the same name, keeping its id.
     #[arg(long)]
     replace: bool,
+
+    /// The runner group to join (default: the scope's default group).
+    #[arg(long, value_name = "NAME")]
+    runnergroup: Option<String>,
+
+    /// Register an ephemeral runner, removed once its one job is done.
+    #[arg(long)]
+    ephemeral: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// The `encoded_jit_config` that generate-jitconfig answered.
+    #[arg(long, value_name = "CONFIG")]
+    jitconfig: String,
+
+    /// linux, macos or windows (default linux).
+    #[arg(long)]
+    os: Option<String>,
+
+    /// x64, arm or arm64 (default x64).
+    #[arg(long)]
+    architecture: Option<String>,
+
+    /// A PEM certificate to trust when the server is https.
+    #[arg(long, env = "SSL_CERT_FILE", value_name = "PEM")]
+    ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -70,6 +101,7 @@ pub async fn run(command: RunnerCommand) -> ExitCode {
     let outcome = match command {
         RunnerCommand::Register(args) => register(args).await,
         RunnerCommand::Remove(args) => remove(args).await,
+        RunnerCommand::Start(args) => start(args).await,
     };
     match outcome {
         Ok(message) => {
@@ -102,14 +134,24 @@ async fn register(args: RegisterArgs) -> Result<String, Failure> {
         "labels": args.labels,
         "replace": args.replace,
         "scope": scope,
+        "ephemeral": args.ephemeral,
     });
+    if let Some(group) = &args.runnergroup {
+        body["runner_group"] = json!(group);
+    }
     if let Some(os) = &args.os {
         body["os"] = json!(os);
     }
     if let Some(architecture) = &args.architecture {
         body["architecture"] = json!(architecture);
     }
-    let runner = post(&args.target, &base, "_mock/runners", &body).await?;
+    let runner = post(
+        args.target.ca_cert.as_deref(),
+        &base,
+        "_mock/runners",
+        &body,
+    )
+    .await?;
     Ok(format!(
         "√ Runner successfully added: {} (id {}) in {scope}",
         runner["name"].as_str().unwrap_or_default(),
@@ -120,11 +162,61 @@ async fn register(args: RegisterArgs) -> Result<String, Failure> {
 async fn remove(args: RemoveArgs) -> Result<String, Failure> {
     let (base, scope) = parse_url(&args.target.url)?;
     let body = json!({"token": args.target.token, "name": args.target.name, "scope": scope});
-    post(&args.target, &base, "_mock/runners/remove", &body).await?;
+    post(
+        args.target.ca_cert.as_deref(),
+        &base,
+        "_mock/runners/remove",
+        &body,
+    )
+    .await?;
     Ok(format!(
         "√ Runner removed successfully: {} from {scope}",
         args.target.name
     ))
+}
+
+async fn start(args: StartArgs) -> Result<String, Failure> {
+    let base = server_of(&args.jitconfig)?;
+    let mut body = json!({"encoded_jit_config": args.jitconfig.trim()});
+    if let Some(os) = &args.os {
+        body["os"] = json!(os);
+    }
+    if let Some(architecture) = &args.architecture {
+        body["architecture"] = json!(architecture);
+    }
+    let runner = post(args.ca_cert.as_deref(), &base, "_mock/runners/jit", &body).await?;
+    Ok(format!(
+        "√ Connected to GitHub\n√ Runner {} (id {}) is listening for jobs",
+        runner["name"].as_str().unwrap_or_default(),
+        runner["id"]
+    ))
+}
+
+/// The server a JIT configuration belongs to: the origin of its
+/// `.runner`'s `GitHubUrl`.
+fn server_of(config: &str) -> Result<Url, Failure> {
+    use base64::Engine;
+    let usage = |why: &str| Failure::Usage(format!("not a JIT configuration: {why}"));
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let files: Value = b64
+        .decode(config.trim())
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| usage("not base64 of JSON"))?;
+    let settings: Value = files[".runner"]
+        .as_str()
+        .and_then(|file| b64.decode(file).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or_else(|| usage("it has no .runner file"))?;
+    let url = settings["GitHubUrl"]
+        .as_str()
+        .or_else(|| settings["gitHubUrl"].as_str())
+        .and_then(|url| Url::parse(url).ok())
+        .ok_or_else(|| usage(".runner has no GitHubUrl"))?;
+    let mut base = url;
+    base.set_path("/");
+    base.set_query(None);
+    Ok(base)
 }
 
 /// Splits config.sh's URL into the server's base URL and the runner's scope
@@ -161,10 +253,15 @@ fn parse_url(url: &str) -> Result<(Url, String), Failure> {
     Ok((base, scope))
 }
 
-async fn post(target: &Target, base: &Url, path: &str, body: &Value) -> Result<Value, Failure> {
+async fn post(
+    ca_cert: Option<&std::path::Path>,
+    base: &Url,
+    path: &str,
+    body: &Value,
+) -> Result<Value, Failure> {
     let url = base.join(path).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut client = reqwest::Client::builder();
-    if let Some(file) = &target.ca_cert {
+    if let Some(file) = ca_cert {
         let pem = std::fs::read(file)
             .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", file.display())))?;
         let certificate = reqwest::Certificate::from_pem(&pem).map_err(|e| {

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::config::ApiToken;
-use crate::model::{Architecture, Os, RunnerStatus, Scope};
+use crate::model::{Architecture, Os, RunnerStatus, Scope, Visibility};
 
 /// A fixture: what a new database starts with, and what reset returns to.
 ///
@@ -33,15 +33,120 @@ pub struct Seed {
     /// Enterprise slugs.
     #[serde(default)]
     pub enterprises: Vec<String>,
-    /// Organization logins.
+    /// Organizations: logins, or `{"login", "enterprise"}` for a member of
+    /// an enterprise.
     #[serde(default)]
-    pub orgs: Vec<String>,
+    pub orgs: Vec<SeedOrg>,
     /// Repositories as `owner/repo`.
     #[serde(default)]
     pub repos: Vec<String>,
+    /// Runner groups besides each scope's default group, in id order.
+    #[serde(default)]
+    pub runner_groups: Vec<SeedGroup>,
     /// Runners, in id order.
     #[serde(default)]
     pub runners: SeedRunners,
+}
+
+/// An organization of a fixture, written as its login or as
+/// `{"login": "octo-org", "enterprise": "octo-enterprise"}`.
+///
+/// ```
+/// let seed = ghes_mock::Seed::from_json(
+///     r#"{"orgs": ["a", {"login": "b", "enterprise": "e"}]}"#,
+/// ).unwrap();
+/// assert_eq!(seed.orgs[1].enterprise.as_deref(), Some("e"));
+/// assert_eq!(seed.orgs[0], ghes_mock::SeedOrg::from("a"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(from = "OrgForm")]
+pub struct SeedOrg {
+    /// The organization's login.
+    pub login: String,
+    /// The enterprise it belongs to, if any.
+    pub enterprise: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OrgForm {
+    Login(String),
+    Member {
+        login: String,
+        #[serde(default)]
+        enterprise: Option<String>,
+    },
+}
+
+impl From<OrgForm> for SeedOrg {
+    fn from(form: OrgForm) -> SeedOrg {
+        match form {
+            OrgForm::Login(login) => SeedOrg {
+                login,
+                enterprise: None,
+            },
+            OrgForm::Member { login, enterprise } => SeedOrg { login, enterprise },
+        }
+    }
+}
+
+impl From<&str> for SeedOrg {
+    fn from(login: &str) -> SeedOrg {
+        SeedOrg {
+            login: login.to_owned(),
+            enterprise: None,
+        }
+    }
+}
+
+/// A runner group of a fixture, of an enterprise or an organization.
+///
+/// ```
+/// let seed = ghes_mock::Seed::from_json(r#"{
+///     "repos": ["o/r"],
+///     "runner_groups": [{"scope": "orgs/o", "name": "gpu", "repositories": ["o/r"]}]
+/// }"#).unwrap();
+/// assert_eq!(seed.runner_groups[0].visibility(), ghes_mock::Visibility::Selected);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedGroup {
+    /// `enterprises/E` or `orgs/O`.
+    pub scope: String,
+    /// Unique in its scope, case-insensitively.
+    pub name: String,
+    /// Default `selected` when repositories or organizations are listed,
+    /// `all` otherwise.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+    /// For an organization's group: the repositories (`owner/repo`) it serves.
+    #[serde(default)]
+    pub repositories: Vec<String>,
+    /// For an enterprise's group: the organizations it serves.
+    #[serde(default)]
+    pub organizations: Vec<String>,
+    /// Default false.
+    #[serde(default)]
+    pub allows_public_repositories: bool,
+    /// Default false.
+    #[serde(default)]
+    pub restricted_to_workflows: bool,
+    /// Workflow refs it may run when restricted.
+    #[serde(default)]
+    pub selected_workflows: Vec<String>,
+}
+
+impl SeedGroup {
+    /// The visibility given, or the one its lists imply.
+    pub fn visibility(&self) -> Visibility {
+        self.visibility.unwrap_or(
+            if self.repositories.is_empty() && self.organizations.is_empty() {
+                Visibility::All
+            } else {
+                Visibility::Selected
+            },
+        )
+    }
 }
 
 /// A runner of a fixture; everything but scope and name has the defaults of
@@ -73,6 +178,15 @@ pub struct SeedRunner {
     /// Custom labels.
     #[serde(default)]
     pub labels: Vec<String>,
+    /// The name of its group; default the scope's default group.
+    #[serde(default)]
+    pub runner_group: Option<String>,
+    /// Removed once its one job is done. Default false.
+    #[serde(default)]
+    pub ephemeral: bool,
+    /// The runner application version it runs; default the server's.
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 impl SeedRunner {
@@ -92,6 +206,9 @@ impl SeedRunner {
             status: default_status(),
             busy: false,
             labels: Vec::new(),
+            runner_group: None,
+            ephemeral: false,
+            version: None,
         }
     }
 
@@ -105,6 +222,9 @@ impl SeedRunner {
         self
     }
 }
+
+/// Every enterprise's and organization's own first group.
+pub(crate) const DEFAULT_GROUP: &str = "Default";
 
 fn default_os() -> Os {
     Os::Linux
@@ -214,28 +334,65 @@ impl Seed {
                 return Err((format!("tokens[{i}].token"), "must not be empty".to_owned()));
             }
         }
+        let logins = self.orgs.iter().map(|o| &o.login);
         for (field, names, prefix) in [
-            ("enterprises", &self.enterprises, "enterprises/"),
-            ("orgs", &self.orgs, "orgs/"),
-            ("repos", &self.repos, "repos/"),
+            (
+                "enterprises",
+                self.enterprises.iter().collect::<Vec<_>>(),
+                "enterprises/",
+            ),
+            ("orgs", logins.collect(), "orgs/"),
+            ("repos", self.repos.iter().collect(), "repos/"),
         ] {
-            for (i, name) in names.iter().enumerate() {
+            for (i, name) in names.into_iter().enumerate() {
                 format!("{prefix}{name}")
                     .parse::<Scope>()
                     .map_err(|reason| (format!("{field}[{i}]"), reason))?;
             }
         }
+        for (i, org) in self.orgs.iter().enumerate() {
+            if let Some(enterprise) = &org.enterprise {
+                format!("enterprises/{enterprise}")
+                    .parse::<Scope>()
+                    .map_err(|reason| (format!("orgs[{i}].enterprise"), reason))?;
+            }
+        }
+        let groups = self.check_groups()?;
         let runners = &self.runners;
         for (i, runner) in runners.rows().enumerate() {
             let place = |field: &str| format!("runners[{i}].{field}");
-            runner
+            let scope = runner
                 .scope
                 .parse::<Scope>()
                 .map_err(|r| (place("scope"), r))?;
             crate::service::check_runner_name(runner.name).map_err(|r| (place("name"), r))?;
+            if runner.os == Os::Unknown {
+                return Err((place("os"), "a runner says which OS it runs".to_owned()));
+            }
             for (j, label) in runner.labels.iter().enumerate() {
                 crate::service::check_label(label)
                     .map_err(|r| (place(&format!("labels[{j}]")), r))?;
+            }
+            if let Some(group) = runner.runner_group {
+                let known = group.eq_ignore_ascii_case(DEFAULT_GROUP)
+                    || groups.contains(&(scope.key(), group.to_lowercase()));
+                if matches!(scope, Scope::Repo { .. }) {
+                    return Err((
+                        place("runner_group"),
+                        "a repository's runners are in no runner group".to_owned(),
+                    ));
+                }
+                if !known {
+                    return Err((
+                        place("runner_group"),
+                        format!(
+                            "{scope} has no runner group named {group:?} (declare it in runner_groups)"
+                        ),
+                    ));
+                }
+            }
+            if runner.version.is_some_and(|v| v.trim().is_empty()) {
+                return Err((place("version"), "must not be empty".to_owned()));
             }
         }
         // Names are unique per scope, case-insensitively. Sorting indexes
@@ -264,6 +421,104 @@ impl Seed {
         Ok(())
     }
 
+    /// Checks the runner groups; returns each one's (scope key, lowercase
+    /// name).
+    fn check_groups(&self) -> Result<HashSet<(String, String)>, (String, String)> {
+        let mut names = HashSet::new();
+        for (i, group) in self.runner_groups.iter().enumerate() {
+            let place = |field: &str| format!("runner_groups[{i}].{field}");
+            let scope = group
+                .scope
+                .parse::<Scope>()
+                .map_err(|r| (place("scope"), r))?;
+            crate::service::check_group_name(&group.name).map_err(|r| (place("name"), r))?;
+            if group.name.eq_ignore_ascii_case(DEFAULT_GROUP) {
+                return Err((
+                    place("name"),
+                    "every enterprise and organization has its Default group already".to_owned(),
+                ));
+            }
+            if !names.insert((scope.key(), group.name.to_lowercase())) {
+                return Err((
+                    place("name"),
+                    format!(
+                        "a runner group named {:?} is already in {scope}",
+                        group.name
+                    ),
+                ));
+            }
+            let listed = !group.repositories.is_empty() || !group.organizations.is_empty();
+            if listed && group.visibility() != Visibility::Selected {
+                return Err((
+                    place("visibility"),
+                    "repositories and organizations are listed only for a selected group"
+                        .to_owned(),
+                ));
+            }
+            match &scope {
+                Scope::Repo { .. } => {
+                    return Err((
+                        place("scope"),
+                        "runner groups belong to enterprises/E or orgs/O".to_owned(),
+                    ));
+                }
+                Scope::Org(org) => {
+                    if !group.organizations.is_empty() {
+                        return Err((
+                            place("organizations"),
+                            "an organization's group lists repositories".to_owned(),
+                        ));
+                    }
+                    for (j, repo) in group.repositories.iter().enumerate() {
+                        let repo_place = place(&format!("repositories[{j}]"));
+                        match format!("repos/{repo}").parse::<Scope>() {
+                            Ok(Scope::Repo { owner, .. }) if owner.eq_ignore_ascii_case(org) => {}
+                            Ok(_) => {
+                                return Err((
+                                    repo_place,
+                                    format!("{repo:?} is not a repository of {org}"),
+                                ));
+                            }
+                            Err(reason) => return Err((repo_place, reason)),
+                        }
+                    }
+                }
+                Scope::Enterprise(enterprise) => {
+                    if !group.repositories.is_empty() {
+                        return Err((
+                            place("repositories"),
+                            "an enterprise's group lists organizations".to_owned(),
+                        ));
+                    }
+                    if group.visibility() == Visibility::Private {
+                        return Err((
+                            place("visibility"),
+                            "an enterprise's group is all or selected".to_owned(),
+                        ));
+                    }
+                    for (j, login) in group.organizations.iter().enumerate() {
+                        let member = self.orgs.iter().any(|o| {
+                            o.login.eq_ignore_ascii_case(login)
+                                && o.enterprise
+                                    .as_ref()
+                                    .is_some_and(|e| e.eq_ignore_ascii_case(enterprise))
+                        });
+                        if !member {
+                            return Err((
+                                place(&format!("organizations[{j}]")),
+                                format!(
+                                    "{login:?} is not an organization of {enterprise} \
+                                     (declare it in orgs with \"enterprise\": {enterprise:?})"
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(names)
+    }
+
     /// Every scope the fixture names, runners' scopes included, in order.
     ///
     /// ```
@@ -275,16 +530,25 @@ impl Seed {
             .enterprises
             .iter()
             .map(|e| Scope::Enterprise(e.clone()))
-            .chain(self.orgs.iter().map(|o| Scope::Org(o.clone())))
+            .chain(
+                self.orgs
+                    .iter()
+                    .filter_map(|o| Some(Scope::Enterprise(o.enterprise.clone()?))),
+            )
+            .chain(self.orgs.iter().map(|o| Scope::Org(o.login.clone())))
             .chain(
                 self.repos
                     .iter()
                     .filter_map(|r| format!("repos/{r}").parse().ok()),
             );
-        let of_runners = self.runners.scopes.iter().filter_map(|s| s.parse().ok());
+        let of_groups = self.runner_groups.iter().flat_map(|g| {
+            let repos = g.repositories.iter().map(|r| format!("repos/{r}"));
+            std::iter::once(g.scope.clone()).chain(repos)
+        });
+        let of_runners = self.runners.scopes.iter().cloned();
         let mut seen = HashSet::new();
         named
-            .chain(of_runners)
+            .chain(of_groups.chain(of_runners).filter_map(|s| s.parse().ok()))
             .filter(|scope: &Scope| seen.insert(scope.key()))
             .collect()
     }
@@ -325,6 +589,9 @@ pub struct SeedRunners {
     names: String,
     label_lists: Vec<Vec<String>>,
     label_index: HashMap<Vec<String>, u32>,
+    /// Each distinct (group, version) pair, most runners sharing one.
+    extras: Vec<(Option<String>, Option<String>)>,
+    extra_index: HashMap<(Option<String>, Option<String>), u32>,
     runners: Vec<PackedRunner>,
 }
 
@@ -334,10 +601,12 @@ struct PackedRunner {
     name_end: u32,
     scope: u32,
     labels: u32,
+    extras: u32,
     os: Os,
     architecture: Architecture,
     status: RunnerStatus,
     busy: bool,
+    ephemeral: bool,
 }
 
 /// A runner of [`SeedRunners`], borrowed.
@@ -352,6 +621,9 @@ pub(crate) struct SeedRow<'a> {
     pub status: RunnerStatus,
     pub busy: bool,
     pub labels: &'a [String],
+    pub runner_group: Option<&'a str>,
+    pub ephemeral: bool,
+    pub version: Option<&'a str>,
 }
 
 fn index(n: usize) -> u32 {
@@ -399,15 +671,22 @@ impl SeedRunners {
     pub fn push(&mut self, runner: SeedRunner) {
         let scope = intern(&mut self.scope_index, &mut self.scopes, runner.scope);
         let labels = intern(&mut self.label_index, &mut self.label_lists, runner.labels);
+        let extras = intern(
+            &mut self.extra_index,
+            &mut self.extras,
+            (runner.runner_group, runner.version),
+        );
         self.names.push_str(&runner.name);
         self.runners.push(PackedRunner {
             name_end: index(self.names.len()),
             scope,
             labels,
+            extras,
             os: runner.os,
             architecture: runner.architecture,
             status: runner.status,
             busy: runner.busy,
+            ephemeral: runner.ephemeral,
         });
     }
 
@@ -451,6 +730,7 @@ impl SeedRunners {
     }
 
     fn row_from(&self, r: &PackedRunner, start: usize) -> SeedRow<'_> {
+        let (runner_group, version) = &self.extras[r.extras as usize];
         SeedRow {
             scope: &self.scopes[r.scope as usize],
             scope_index: r.scope as usize,
@@ -460,6 +740,9 @@ impl SeedRunners {
             status: r.status,
             busy: r.busy,
             labels: &self.label_lists[r.labels as usize],
+            runner_group: runner_group.as_deref(),
+            ephemeral: r.ephemeral,
+            version: version.as_deref(),
         }
     }
 
@@ -483,6 +766,9 @@ impl From<SeedRow<'_>> for SeedRunner {
             status: row.status,
             busy: row.busy,
             labels: row.labels.to_vec(),
+            runner_group: row.runner_group.map(str::to_owned),
+            ephemeral: row.ephemeral,
+            version: row.version.map(str::to_owned),
         }
     }
 }

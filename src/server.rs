@@ -13,6 +13,7 @@ use crate::config::{ApiToken, Config, Tls};
 use crate::seed::Seed;
 use crate::service::Service;
 use crate::tls::{self, TlsError};
+use crate::version::GhesVersion;
 
 /// A ghes-mock server running on the current tokio runtime.
 ///
@@ -62,6 +63,9 @@ pub enum StartError {
     /// The certificate or key could not be read, made or used.
     #[error("cannot serve HTTPS: {0}")]
     Tls(#[from] TlsError),
+    /// A GHES version outside the range served.
+    #[error("{0}")]
+    Version(String),
 }
 
 impl GhesMock {
@@ -120,6 +124,19 @@ impl GhesMock {
     /// ```
     pub fn api_url(&self) -> String {
         format!("{}/api/v3", self.uri())
+    }
+
+    /// The GHES version the server presents.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::builder().ghes_version("3.22").start().await;
+    /// assert_eq!(mock.ghes_version().to_string(), "3.22");
+    /// # }
+    /// ```
+    pub fn ghes_version(&self) -> GhesVersion {
+        self.service.settings().version
     }
 
     /// The address the server listens on.
@@ -256,7 +273,9 @@ impl GhesMockBuilder {
         self
     }
 
-    /// The GHES version presented (default `3.1`).
+    /// The GHES version presented (default `3.1`), from 3.1 to 3.22: its
+    /// operations and fields, `installed_version` and
+    /// `X-GitHub-Enterprise-Version`. Another version stops the start.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
@@ -437,6 +456,7 @@ impl GhesMockBuilder {
     /// ```
     pub async fn try_start(self) -> Result<GhesMock, StartError> {
         let mut config = self.config;
+        let version: GhesVersion = config.ghes_version.parse().map_err(StartError::Version)?;
         let acceptor = config.tls.as_ref().map(tls::acceptor).transpose()?;
         let listener = TcpListener::bind(config.bind)
             .await
@@ -449,7 +469,7 @@ impl GhesMockBuilder {
             source,
         })?;
         let seed = std::mem::take(&mut config.seed);
-        let service = Arc::new(Service::start(&config, seed).await?);
+        let service = Arc::new(Service::start(&config, version, seed).await?);
         let scheme = if acceptor.is_some() { "https" } else { "http" };
         let router = app::router(AppState {
             service: service.clone(),

@@ -56,6 +56,42 @@ impl<S: Send + Sync> FromRequestParts<S> for RunnerId {
     }
 }
 
+/// The `{runner_group_id}` of a runner group route; anything that is not an
+/// integer is a group that does not exist.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for GroupId {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        #[derive(Deserialize)]
+        struct GroupPath {
+            runner_group_id: i64,
+        }
+        let Captures(path) = Captures::<GroupPath>::from_request_parts(parts, state).await?;
+        Ok(GroupId(path.runner_group_id))
+    }
+}
+
+/// The `{org_id}` or `{repository_id}` of a runner group's access list.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for MemberId {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        #[derive(Deserialize)]
+        struct MemberPath {
+            #[serde(alias = "org_id", alias = "repository_id")]
+            member_id: i64,
+        }
+        let Captures(path) = Captures::<MemberPath>::from_request_parts(parts, state).await?;
+        Ok(MemberId(path.member_id))
+    }
+}
+
 /// Path captures; ones that cannot be read (invalid UTF-8 once decoded) are a
 /// resource that does not exist, answered as GitHub's 404 rather than axum's
 /// plain-text 400.

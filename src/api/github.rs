@@ -18,7 +18,7 @@ use base64::Engine;
 use super::docs;
 use crate::app::AppState;
 use crate::clock::format_ms;
-use crate::error::{Docs, Error, ErrorBody, is_rate_limit};
+use crate::error::{Docs, Error, ErrorBody, Errors, is_rate_limit};
 use crate::service::{
     LoggedRequest, Principal, RateStatus, Resource, accepted_scopes, redacted_path,
 };
@@ -213,18 +213,23 @@ fn injected(
 
 /// Error bodies pointed at the right docs, GitHub's headers, and the ETag.
 async fn finish(state: &AppState, asked: &Asked, response: Response, rate: RateStatus) -> Response {
-    let version = &state.service.settings().ghes_version;
+    let settings = state.service.settings();
+    let (version, installed) = (settings.version, &settings.ghes_version);
     let mut response = match response.extensions().get::<ErrorBody>().cloned() {
         Some(mut body) => {
-            let operation = asked
-                .matched
-                .as_deref()
-                .and_then(|path| docs::operation(version, &asked.method, path));
+            let matched = asked.matched.as_deref();
+            let operation = matched.and_then(|path| docs::operation(version, &asked.method, path));
             body.documentation_url = match (body.docs, operation) {
                 (Docs::RateLimiting, _) => docs::rate_limiting(version),
                 (Docs::Operation, Some(operation)) => operation,
                 _ => docs::generic(version),
             };
+            let simple = matched
+                .and_then(|path| docs::find(&asked.method, path))
+                .is_some_and(|op| op.simple_errors);
+            if simple {
+                body.errors = body.errors.map(Errors::simple);
+            }
             let status = response.status();
             let headers = response.headers().clone();
             let mut rendered = body.into_response_with(status);
@@ -249,7 +254,7 @@ async fn finish(state: &AppState, asked: &Asked, response: Response, rate: RateS
         );
     }
     insert(headers, "x-github-media-type", &asked.media_type);
-    insert(headers, "x-github-enterprise-version", version);
+    insert(headers, "x-github-enterprise-version", installed);
     let accepted = asked
         .matched
         .as_deref()

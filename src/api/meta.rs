@@ -60,23 +60,43 @@ pub async fn get_repo(
 ) -> Result<Json<Value>, Error> {
     let owner_row = state.service.scope(&Scope::Org(owner.clone())).await?;
     let row = state.service.scope(&Scope::Repo { owner, repo }).await?;
-    // The owner is spelled as the owner was first seen, everywhere in the body.
-    let owner = owner_row.name.as_str();
-    let name = row
-        .name
+    let mut body = repository(
+        &origin,
+        row.scope_id,
+        (owner_row.scope_id, &owner_row.name),
+        &row.name,
+    );
+    // GitHub tells an authenticated caller what it may do with the repository.
+    if principal != Principal::Anonymous {
+        body["permissions"] =
+            json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true});
+    }
+    Ok(Json(body))
+}
+
+/// A repository as GitHub shows it: `full_name` is `owner/name` (the part
+/// after the slash is taken), the owner spelled as the owner was first
+/// seen, everywhere in the body.
+pub(super) fn repository(
+    origin: &str,
+    id: i64,
+    (owner_id, owner): (i64, &str),
+    full_name: &str,
+) -> Value {
+    let name = full_name
         .split_once('/')
-        .map_or(row.name.as_str(), |(_, name)| name);
+        .map_or(full_name, |(_, name)| name);
     let created = format_ms(0);
     let path = format!("{}/{}", path_segment(owner), path_segment(name));
     let api = format!("{origin}/api/v3/repos/{path}");
     let html = format!("{origin}/{path}");
     let mut body = json!({
-        "id": row.scope_id,
-        "node_id": node_id("Repository", row.scope_id),
+        "id": id,
+        "node_id": node_id("Repository", id),
         "name": name,
         "full_name": format!("{owner}/{name}"),
         "private": true,
-        "owner": user(&origin, owner_row.scope_id, &owner_row.name),
+        "owner": user(origin, owner_id, owner),
         "html_url": html,
         "description": null,
         "fork": false,
@@ -97,18 +117,13 @@ pub async fn get_repo(
         "pushed_at": created, "created_at": created, "updated_at": created,
         "clone_url": format!("{html}.git"),
         "git_url": format!("{html}.git").replacen("http", "git", 1),
-        "ssh_url": format!("git@{}:{path}.git", host_of(&origin)),
+        "ssh_url": format!("git@{}:{path}.git", host_of(origin)),
         "svn_url": html,
     });
-    // GitHub tells an authenticated caller what it may do with the repository.
-    if principal != Principal::Anonymous {
-        body["permissions"] =
-            json!({"admin": true, "maintain": true, "push": true, "triage": true, "pull": true});
-    }
     for (field, path) in REPOSITORY_URLS {
         body[*field] = Value::String(format!("{api}{path}"));
     }
-    Ok(Json(body))
+    body
 }
 
 /// The `*_url` fields of a repository, relative to its API URL.
@@ -154,7 +169,8 @@ const REPOSITORY_URLS: &[(&str, &str)] = &[
     ("trees_url", "/git/trees{/sha}"),
 ];
 
-fn organization(origin: &str, id: i64, login: &str) -> Value {
+/// An organization as GitHub shows it (`organization-simple` and more).
+pub(crate) fn organization(origin: &str, id: i64, login: &str) -> Value {
     let segment = path_segment(login);
     let api = format!("{origin}/api/v3/orgs/{segment}");
     json!({

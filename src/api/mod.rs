@@ -3,6 +3,7 @@
 mod docs;
 mod extract;
 pub(crate) mod github;
+mod groups;
 mod meta;
 mod pagination;
 mod runners;
@@ -12,19 +13,34 @@ use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 
-pub(crate) use extract::{JsonBody, Query, RunnerId};
+pub(crate) use extract::{Captures, JsonBody, Origin, Query, RunnerId};
 pub(crate) use github::credential;
+pub(crate) use meta::organization;
 
 use crate::app::{AppState, not_found};
+use crate::service::GroupKind;
 
+/// The routes of the version the service presents.
 pub fn routes(state: AppState) -> Router<AppState> {
+    let version = state.service.settings().version;
     Router::new()
         .nest(
             "/enterprises/{enterprise}/actions/runners",
-            runners::routes(),
+            runners::routes(version),
         )
-        .nest("/orgs/{org}/actions/runners", runners::routes())
-        .nest("/repos/{owner}/{repo}/actions/runners", runners::routes())
+        .nest("/orgs/{org}/actions/runners", runners::routes(version))
+        .nest(
+            "/repos/{owner}/{repo}/actions/runners",
+            runners::routes(version),
+        )
+        .nest(
+            "/enterprises/{enterprise}/actions/runner-groups",
+            groups::routes(GroupKind::Enterprise),
+        )
+        .nest(
+            "/orgs/{org}/actions/runner-groups",
+            groups::routes(GroupKind::Org),
+        )
         .route("/meta", get(meta::get_meta))
         .route("/rate_limit", get(meta::get_rate_limit))
         .route("/orgs/{org}", get(meta::get_org))

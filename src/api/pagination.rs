@@ -65,6 +65,15 @@ fn parse_integer(value: &str) -> Option<i64> {
 }
 
 impl ListQuery {
+    /// A query parameter as sent (the last one, when repeated).
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .rev()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
     /// GitHub's `Link` header for a page: `next`, `last`, `first`, `prev` as
     /// they apply, each URL the request's own with `page` replaced.
     pub fn link<T>(&self, page: &Page<T>) -> Option<String> {

@@ -3,6 +3,7 @@
 
 mod admin;
 mod faults;
+mod orgs;
 mod runners;
 
 use axum::Router;
@@ -21,9 +22,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/health", get(admin::health))
         .route("/runners", post(runners::register))
         .route("/runners/remove", post(runners::remove_by_name))
+        .route("/runners/jit", post(runners::start_jit))
         .route("/runners/{runner_id}/remove", post(runners::remove));
     let guarded = Router::new()
         .route("/runners/{runner_id}", patch(runners::update))
+        .route("/orgs/{org}", put(orgs::set))
         .route("/reset", post(admin::reset))
         .route("/state", get(admin::state))
         .route("/clock", put(admin::set_clock).get(admin::clock))

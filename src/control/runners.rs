@@ -9,7 +9,7 @@ use crate::api::{JsonBody, RunnerId};
 use crate::app::AppState;
 use crate::error::Error;
 use crate::model::Runner;
-use crate::service::{Registration, Removal, RunnerUpdate};
+use crate::service::{JitStart, Registration, Removal, RunnerUpdate};
 
 /// `POST /_mock/runners`: a runner registers with a registration token.
 pub async fn register(
@@ -57,4 +57,13 @@ pub async fn remove_by_name(
 ) -> Result<StatusCode, Error> {
     state.service.remove_runner_by_name(removal).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /_mock/runners/jit`: the runner of a JIT configuration starts, as
+/// `run.sh --jitconfig` would: online, once.
+pub async fn start_jit(
+    State(state): State<AppState>,
+    JsonBody(start): JsonBody<JitStart>,
+) -> Result<Json<Runner>, Error> {
+    Ok(Json(state.service.start_jit_runner(start).await?))
 }

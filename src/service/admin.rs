@@ -11,9 +11,10 @@ use super::runners::label_names;
 use crate::clock::format_ms;
 use crate::error::Error;
 use crate::model::{Runner, Scope};
-use crate::seed::Seed;
+use crate::seed::{DEFAULT_GROUP, Seed};
+use crate::store::groups::GroupRow;
 use crate::store::scopes::ScopeRow;
-use crate::store::{Store, labels, runners, scopes, tokens};
+use crate::store::{Store, groups, labels, runners, scopes, tokens};
 
 /// Far enough for any expiry or sweep a test needs, near enough for the
 /// calendar arithmetic never to overflow.
@@ -64,10 +65,39 @@ pub struct ScopeState {
     pub scope: String,
     /// The id `GET /orgs/{org}` and `GET /repos/{owner}/{repo}` show.
     pub id: i64,
+    /// The enterprise an organization belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enterprise: Option<String>,
+    /// An enterprise's or organization's runner groups, default first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runner_groups: Vec<GroupState>,
     /// How many runners it has.
     pub runner_count: i64,
     /// Its runners in id order.
     pub runners: Vec<Runner>,
+}
+
+/// A runner group, in [`ScopeState`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let mock = ghes_mock::GhesMock::start().await;
+/// mock.register_runner("orgs/o", "a").await;
+/// let group = &mock.state().await.scopes[0].runner_groups[0];
+/// assert_eq!((group.id, group.name.as_str(), group.runner_count), (1, "Default", 1));
+/// # }
+/// ```
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupState {
+    /// The id GitHub shows: 1 for the default group.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// `all`, `selected` or `private`.
+    pub visibility: String,
+    /// How many runners it has.
+    pub runner_count: usize,
 }
 
 /// A live registration or remove token, in [`MockState`].
@@ -99,10 +129,16 @@ impl Service {
         let mut writer = self.writer().await?;
         let mut tx = writer.conn()?.begin().await?;
         if scopes::all(&mut *tx).await?.is_empty() {
-            apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
+            apply_seed(
+                &mut tx,
+                &self.seed,
+                self.clock.now_ms(),
+                &self.settings.runner_version,
+            )
+            .await?;
         }
         tx.commit().await?;
-        let memory = Memory::load(writer.conn()?).await?;
+        let memory = Memory::load(writer.conn()?, self.settings.version).await?;
         writer.apply(|current| *current = memory);
         Ok(())
     }
@@ -115,9 +151,15 @@ impl Service {
         let mut writer = self.writer().await?;
         let mut tx = writer.conn()?.begin().await?;
         Store::clear(&mut tx).await?;
-        apply_seed(&mut tx, &self.seed, self.clock.now_ms()).await?;
+        apply_seed(
+            &mut tx,
+            &self.seed,
+            self.clock.now_ms(),
+            &self.settings.runner_version,
+        )
+        .await?;
         tx.commit().await?;
-        let memory = Memory::load(writer.conn()?).await?;
+        let memory = Memory::load(writer.conn()?, self.settings.version).await?;
         writer.apply(|current| *current = memory);
         self.rate_limiter.clear();
         self.faults.clear();
@@ -132,6 +174,7 @@ impl Service {
             scope_id: entry.id,
             kind: entry.scope.kind().to_owned(),
             name: entry.scope.name(),
+            enterprise_id: entry.enterprise_id,
         };
         if let Some(row) = self.memory().scope(scope).map(known) {
             return Ok(row);
@@ -155,6 +198,19 @@ impl Service {
             .map(|entry| ScopeState {
                 scope: entry.scope.to_string(),
                 id: entry.id,
+                enterprise: entry
+                    .enterprise_id
+                    .and_then(|id| memory.scope_by_id(id))
+                    .map(|e| e.scope.name()),
+                runner_groups: memory
+                    .groups_of(entry)
+                    .map(|g| GroupState {
+                        id: g.number(),
+                        name: g.name.to_string(),
+                        visibility: g.visibility.to_string(),
+                        runner_count: g.runner_ids().len(),
+                    })
+                    .collect(),
                 runner_count: entry.runners().len() as i64,
                 runners: entry.runners().iter().map(|r| memory.runner(r)).collect(),
             })
@@ -228,23 +284,71 @@ impl Service {
 /// never held unpacked whole.
 const SEED_SLICE: usize = 5_000;
 
-/// Writes the seed's scopes, labels and runners in a few batches.
+/// Writes the seed's scopes, groups, labels and runners in a few batches.
 async fn apply_seed(
     conn: &mut sqlx::SqliteConnection,
     seed: &Seed,
     now_ms: i64,
+    runner_version: &str,
 ) -> Result<(), sqlx::Error> {
     let mut by_key = HashMap::new();
     for scope in seed.scopes() {
-        let id = scopes::ensure(&mut *conn, &scope).await?.scope_id;
+        let id = scopes::ensure(&mut *conn, &scope).await?.0.scope_id;
         by_key.insert(scope.key(), id);
     }
+    let id_of = |scope: Scope| by_key.get(&scope.key()).copied();
+    for org in &seed.orgs {
+        let enterprise = org
+            .enterprise
+            .clone()
+            .map(Scope::Enterprise)
+            .and_then(id_of);
+        if let Some(org_id) = id_of(Scope::Org(org.login.clone())) {
+            scopes::set_enterprise(&mut *conn, org_id, enterprise).await?;
+        }
+    }
+    for group in &seed.runner_groups {
+        let Some(scope_id) = group.scope.parse().ok().and_then(id_of) else {
+            continue;
+        };
+        let members = group
+            .repositories
+            .iter()
+            .filter_map(|r| id_of(format!("repos/{r}").parse().ok()?))
+            .chain(
+                group
+                    .organizations
+                    .iter()
+                    .filter_map(|o| id_of(Scope::Org(o.clone()))),
+            );
+        let row = GroupRow {
+            runner_group_id: 0,
+            scope_id,
+            name: group.name.clone(),
+            is_default: false,
+            visibility: group.visibility().as_str().to_owned(),
+            allows_public_repositories: group.allows_public_repositories,
+            restricted_to_workflows: group.restricted_to_workflows,
+            selected_workflows: serde_json::to_string(&group.selected_workflows)
+                .map_err(|e| sqlx::Error::Encode(e.into()))?,
+            selected_ids: serde_json::to_string(&members.collect::<Vec<i64>>())
+                .map_err(|e| sqlx::Error::Encode(e.into()))?,
+        };
+        groups::insert(&mut *conn, &row).await?;
+    }
+    // Each group's id by (scope id, lowercase name); the default group
+    // under its name too.
+    let group_ids: HashMap<(i64, String), i64> = groups::all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|g| ((g.scope_id, g.name.to_lowercase()), g.runner_group_id))
+        .collect();
     // The scope id of each distinct scope the runners name.
     let scope_ids: Vec<Option<i64>> = seed
         .runners
         .scopes()
         .iter()
-        .map(|s| by_key.get(&s.parse::<Scope>().ok()?.key()).copied())
+        .map(|s| id_of(s.parse::<Scope>().ok()?))
         .collect();
     let mut custom: Vec<&str> = seed
         .runners
@@ -267,9 +371,11 @@ async fn apply_seed(
             .by_ref()
             .take(SEED_SLICE)
             .filter_map(|r| {
+                let scope_id = (*scope_ids.get(r.scope_index)?)?;
+                let group = r.runner_group.unwrap_or(DEFAULT_GROUP).to_lowercase();
                 Some(runners::NewRunner {
                     id: None,
-                    scope_id: (*scope_ids.get(r.scope_index)?)?,
+                    scope_id,
                     name: r.name.to_owned(),
                     os: r.os.as_str(),
                     architecture: r.architecture.as_str(),
@@ -279,6 +385,10 @@ async fn apply_seed(
                         .iter()
                         .filter_map(|name| label_ids.get(&name.to_ascii_lowercase()).copied())
                         .collect(),
+                    runner_group_id: group_ids.get(&(scope_id, group)).copied(),
+                    ephemeral: r.ephemeral,
+                    version: Some(r.version.unwrap_or(runner_version).to_owned()),
+                    jit_secret: None,
                 })
             })
             .collect();
@@ -286,5 +396,35 @@ async fn apply_seed(
             return Ok(());
         }
         runners::insert_many(&mut *conn, &batch, now_ms).await?;
+    }
+}
+
+impl Service {
+    /// Makes an organization a member of an enterprise, or of none; both are
+    /// created on first use. Returns the organization's id and login.
+    #[tracing::instrument(skip(self))]
+    pub async fn set_org_enterprise(
+        &self,
+        org: &str,
+        enterprise: Option<&str>,
+    ) -> Result<ScopeRow, Error> {
+        let org = Scope::Org(org.to_owned());
+        let enterprise = enterprise.map(|e| Scope::Enterprise(e.to_owned()));
+        for scope in std::iter::once(&org).chain(&enterprise) {
+            scope
+                .to_string()
+                .parse::<Scope>()
+                .map_err(|reason| Error::invalid("Organization", "login", reason))?;
+        }
+        let mut writer = self.writer().await?;
+        let org_id = writer.ensure_scope(&org).await?;
+        let enterprise_id = match &enterprise {
+            Some(enterprise) => Some(writer.ensure_scope(enterprise).await?),
+            None => None,
+        };
+        scopes::set_enterprise(writer.conn()?, org_id, enterprise_id).await?;
+        writer.apply(|memory| memory.set_enterprise(org_id, enterprise_id));
+        drop(writer);
+        self.scope(&org).await
     }
 }

@@ -4,6 +4,9 @@
 mod admin;
 mod auth;
 mod faults;
+mod groups;
+mod jit;
+mod labels;
 mod memory;
 mod ratelimit;
 mod requests;
@@ -16,9 +19,12 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection};
 
-pub use admin::{MockState, ScopeState, TokenState};
+pub use admin::{GroupState, MockState, ScopeState, TokenState};
 pub use auth::{Auth, Principal, accepted_scopes};
 pub use faults::{Fault, FaultPlan};
+pub use groups::{GroupChange, GroupKind, GroupView, NewGroup, check_group_name};
+pub use jit::{JitConfig, JitRequest, JitStart};
+pub use labels::LabelChange;
 pub use ratelimit::{RateLimiter, RateStatus, Resource};
 pub use requests::{LoggedRequest, RequestFilter, RequestLog, redacted_path};
 pub use runners::{PageRequest, Registration, Removal, RunnerUpdate};
@@ -28,11 +34,14 @@ use crate::config::Config;
 use crate::error::Error;
 use crate::seed::Seed;
 use crate::store::{self, Store};
+use crate::version::GhesVersion;
 use memory::Memory;
 
 /// What the service needs from the configuration after start-up.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The GHES version presented: what it serves and shows.
+    pub version: GhesVersion,
     /// Three-part version, as `installed_version` shows it (`3.1.0`).
     pub ghes_version: String,
     pub runner_version: String,
@@ -55,12 +64,18 @@ pub struct Service {
     requests: RequestLog,
     /// Token requests waiting for the writer's turn; see [`tokens`].
     token_asks: Mutex<Vec<tokens::TokenAsk>>,
+    /// The RSA key of JIT configurations, made on first use; see [`jit`].
+    jit_key: tokio::sync::OnceCell<jit::RunnerKey>,
 }
 
 impl Service {
     /// Opens the store and, when it is new, loads the seed into it. The seed
     /// is kept to return to on reset.
-    pub async fn start(config: &Config, seed: Seed) -> Result<Service, sqlx::Error> {
+    pub async fn start(
+        config: &Config,
+        version: GhesVersion,
+        seed: Seed,
+    ) -> Result<Service, sqlx::Error> {
         let store = Store::connect(config.database.as_deref()).await?;
         let auth = Auth::new(
             seed.tokens.iter().chain(&config.tokens),
@@ -68,10 +83,11 @@ impl Service {
         );
         let service = Service {
             store,
-            memory: Arc::default(),
+            memory: Arc::new(RwLock::new(Memory::new(version))),
             clock: Clock::default(),
             settings: Settings {
-                ghes_version: full_version(&config.ghes_version),
+                version,
+                ghes_version: version.installed(),
                 runner_version: config.runner_version.clone(),
                 token_ttl: config.token_ttl,
                 offline_runner_max_age: config.offline_runner_max_age,
@@ -82,6 +98,7 @@ impl Service {
             faults: FaultPlan::default(),
             requests: RequestLog::default(),
             token_asks: Mutex::default(),
+            jit_key: tokio::sync::OnceCell::new(),
         };
         service.seed_if_new().await?;
         Ok(service)
@@ -98,6 +115,7 @@ impl Service {
         Ok(Writer {
             conn: Some(self.store.writer().acquire().await?),
             memory: self.memory.clone(),
+            version: self.settings.version,
             unsettled: false,
         })
     }
@@ -143,6 +161,8 @@ struct Writer {
     /// Always present until the turn ends.
     conn: Option<PoolConnection<Sqlite>>,
     memory: Arc<RwLock<Memory>>,
+    /// What memory is loaded for, when it must be read again.
+    version: GhesVersion,
     /// Whether SQLite may hold a change that memory does not.
     unsettled: bool,
 }
@@ -175,8 +195,11 @@ impl Writer {
         if let Some(entry) = self.memory().scope(scope) {
             return Ok(entry.id);
         }
-        let row = store::scopes::ensure(self.conn()?, scope).await?;
-        self.apply(|memory| memory.add_scope(&row));
+        let (row, group) = store::scopes::ensure(self.conn()?, scope).await?;
+        self.apply(|memory| {
+            memory.add_scope(&row);
+            group.map_or(Ok(()), |group| memory.add_group(group))
+        })?;
         Ok(row.scope_id)
     }
 }
@@ -193,10 +216,11 @@ impl Drop for Writer {
             return;
         };
         let memory = self.memory.clone();
+        let version = self.version;
         // The task holds the connection: no other write starts until memory
         // is in step again.
         runtime.spawn(async move {
-            match Memory::load(&mut conn).await {
+            match Memory::load(&mut conn, version).await {
                 Ok(loaded) => {
                     *memory.write().unwrap_or_else(PoisonError::into_inner) = loaded;
                     tracing::info!("memory read again from the database after an unfinished write");
@@ -204,15 +228,6 @@ impl Drop for Writer {
                 Err(error) => tracing::error!(%error, "reading the database into memory failed"),
             }
         });
-    }
-}
-
-/// `3.1` → `3.1.0`, as GHES reports its version.
-fn full_version(version: &str) -> String {
-    match version.matches('.').count() {
-        0 => format!("{version}.0.0"),
-        1 => format!("{version}.0"),
-        _ => version.to_owned(),
     }
 }
 
@@ -249,7 +264,7 @@ mod tests {
     /// before the next write starts.
     #[tokio::test]
     async fn a_write_turn_left_unfinished_reads_memory_again() {
-        let service = Service::start(&Config::default(), Seed::default())
+        let service = Service::start(&Config::default(), GhesVersion::OLDEST, Seed::default())
             .await
             .unwrap();
         let org = Scope::Org("octo-org".to_owned());
@@ -267,6 +282,10 @@ mod tests {
             status: "online",
             busy: false,
             label_ids: vec![1, 2, 5],
+            runner_group_id: None,
+            ephemeral: false,
+            version: None,
+            jit_secret: None,
         };
 
         let mut cut_off = service.writer().await.unwrap();
@@ -277,18 +296,11 @@ mod tests {
         drop(service.writer().await.unwrap());
 
         let page = service
-            .list_runners(&org, PageRequest::default())
+            .list_runners(&org, PageRequest::default(), None)
             .await
             .unwrap();
         assert_eq!(page.total_count, 1);
         assert!(page.items.get().contains(r#""name":"half-done""#));
-    }
-
-    #[test]
-    fn versions_are_reported_with_three_parts() {
-        assert_eq!(full_version("3.1"), "3.1.0");
-        assert_eq!(full_version("3.22.4"), "3.22.4");
-        assert_eq!(full_version("3"), "3.0.0");
     }
 
     #[test]

@@ -11,7 +11,8 @@ use crate::model::{
     Architecture, Os, Page, Runner, RunnerApplication, RunnerStatus, Scope, TokenKind,
 };
 use crate::store::labels::LabelRow;
-use crate::store::{labels, runners};
+use crate::store::{self, labels, runners};
+use crate::version::Feature;
 
 /// Which page of a list, after GitHub's defaults and cap are applied.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +76,14 @@ pub struct Registration {
     /// The scope the runner means to join (`orgs/octo-org`), as config.sh's
     /// `--url` names it; the token must be of that scope.
     pub scope: Option<String>,
+    /// The name of the runner group to join, as config.sh's
+    /// `--runnergroup`; default the scope's default group.
+    pub runner_group: Option<String>,
+    /// Removed once its one job is done, as config.sh's `--ephemeral`.
+    #[serde(default)]
+    pub ephemeral: bool,
+    /// The runner application version it reports; default the server's.
+    pub version: Option<String>,
 }
 
 impl Registration {
@@ -101,7 +110,31 @@ impl Registration {
             busy: None,
             replace: false,
             scope: None,
+            runner_group: None,
+            ephemeral: false,
+            version: None,
         }
+    }
+
+    /// Joins the runner group of this name instead of the default group.
+    ///
+    /// ```
+    /// let r = ghes_mock::Registration::new("T", "n").runner_group("gpu");
+    /// assert_eq!(r.runner_group.as_deref(), Some("gpu"));
+    /// ```
+    pub fn runner_group(mut self, name: impl Into<String>) -> Self {
+        self.runner_group = Some(name.into());
+        self
+    }
+
+    /// Registers an ephemeral runner, removed once its one job is done.
+    ///
+    /// ```
+    /// assert!(ghes_mock::Registration::new("T", "n").ephemeral(true).ephemeral);
+    /// ```
+    pub fn ephemeral(mut self, ephemeral: bool) -> Self {
+        self.ephemeral = ephemeral;
+        self
     }
 
     /// The runner's OS.
@@ -191,11 +224,11 @@ pub struct RunnerUpdate {
 /// Every label a runner carries, in GitHub's order: `self-hosted`, its
 /// architecture, its OS, then the custom labels given, each name once.
 pub(super) fn label_names(os: Os, architecture: Architecture, custom: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = vec![
-        "self-hosted".to_owned(),
-        architecture.label().to_owned(),
-        os.label().to_owned(),
-    ];
+    let mut names: Vec<String> = ["self-hosted", architecture.label()]
+        .into_iter()
+        .chain(os.label())
+        .map(str::to_owned)
+        .collect();
     for label in custom {
         let label = label.trim();
         if !names.iter().any(|n| n.eq_ignore_ascii_case(label)) {
@@ -237,16 +270,35 @@ impl Service {
             .collect()
     }
 
+    /// A page of a scope's runners; with `name` (3.11+), only the runner of
+    /// that name.
     #[tracing::instrument(skip(self))]
     pub async fn list_runners(
         &self,
         scope: &Scope,
         request: PageRequest,
+        name: Option<&str>,
     ) -> Result<Page<Box<RawValue>>, Error> {
-        let (total_count, items) = self
-            .memory()
-            .page(scope, request.per_page, request.offset())
-            .map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let memory = self.memory();
+        let encode = |e: serde_json::Error| sqlx::Error::Encode(e.into());
+        let (total_count, items) = match name.filter(|_| self.has(Feature::NameFilter)) {
+            None => memory
+                .page(scope, request.per_page, request.offset())
+                .map_err(encode)?,
+            Some(name) => {
+                let named = memory
+                    .scope(scope)
+                    .and_then(|entry| Some((entry, memory.runner_named(entry, name)?)));
+                let ids: Vec<i64> = named.iter().map(|(_, runner)| runner.id).collect();
+                let shown = if request.offset() == 0 { &ids[..] } else { &[] };
+                let json = match named {
+                    Some((entry, _)) => memory.runners_json(entry, shown.iter()),
+                    None => serde_json::value::to_raw_value(&[(); 0]),
+                }
+                .map_err(encode)?;
+                (ids.len() as i64, json)
+            }
+        };
         Ok(Page {
             items,
             total_count,
@@ -296,6 +348,20 @@ impl Service {
         for label in &registration.labels {
             check_label(label).map_err(|reason| Error::invalid("Runner", "labels", reason))?;
         }
+        if registration.os == Some(Os::Unknown) {
+            return Err(Error::invalid(
+                "Runner",
+                "os",
+                "a runner says which OS it runs",
+            ));
+        }
+        let version = match registration.version {
+            Some(version) if version.trim().is_empty() => {
+                return Err(Error::invalid("Runner", "version", "must not be empty"));
+            }
+            Some(version) => version,
+            None => self.settings.runner_version.clone(),
+        };
         let now = self.clock.now_ms();
         let mut writer = self.writer().await?;
         let scope_id =
@@ -305,6 +371,7 @@ impl Service {
             registration.scope.as_deref(),
             TokenKind::Registration,
         )?;
+        let group = self.registration_group(scope_id, registration.runner_group.as_deref())?;
         let os = registration.os.unwrap_or(Os::Linux);
         let architecture = registration.architecture.unwrap_or(Architecture::X64);
         let status = registration.status.unwrap_or(RunnerStatus::Online);
@@ -328,6 +395,10 @@ impl Service {
             status: status.as_str(),
             busy: registration.busy.unwrap_or(false),
             label_ids: known.iter().flatten().copied().collect(),
+            runner_group_id: group,
+            ephemeral: registration.ephemeral,
+            version: Some(version),
+            jit_secret: None,
         };
         let stored = if unknown.is_empty() && !registration.replace {
             // The usual case: one statement.
@@ -340,7 +411,7 @@ impl Service {
         };
         let (id, added, replaced) = match stored {
             Ok(stored) => stored,
-            Err(error) if runners::is_name_taken(&error) => {
+            Err(error) if store::is_unique_violation(&error) => {
                 // The refused insert changed nothing.
                 writer.settle();
                 return Err(Error::Validation(vec![
@@ -365,6 +436,9 @@ impl Service {
                     os,
                     status,
                     busy: new.busy,
+                    ephemeral: new.ephemeral,
+                    group,
+                    version: new.version.as_deref(),
                     label_ids: &new.label_ids,
                 },
             );
@@ -438,6 +512,35 @@ impl Service {
         runners::delete(writer.conn()?, runner_id).await?;
         writer.apply(|memory| memory.remove_runner(runner_id));
         Ok(())
+    }
+
+    /// The stored id of the group a runner registering in a scope joins:
+    /// the one it names, or the scope's default; none for a repository.
+    fn registration_group(&self, scope_id: i64, named: Option<&str>) -> Result<Option<i64>, Error> {
+        let memory = self.memory();
+        let entry = memory.scope_by_id(scope_id).ok_or(Error::NotFound)?;
+        let group = match named {
+            None => memory.default_group(entry),
+            Some(name) => memory.group_named(entry, name),
+        };
+        match (&entry.scope, group, named) {
+            (Scope::Repo { .. }, _, None) => Ok(None),
+            (Scope::Repo { .. }, _, Some(name)) if name.eq_ignore_ascii_case("Default") => Ok(None),
+            (Scope::Repo { .. }, _, Some(_)) => Err(Error::invalid(
+                "Runner",
+                "runner_group",
+                "a repository's runners are in no runner group",
+            )),
+            (_, Some(group), _) => Ok(Some(group.id)),
+            (scope, None, name) => Err(Error::invalid(
+                "Runner",
+                "runner_group",
+                format!(
+                    "{scope} has no runner group named {:?}",
+                    name.unwrap_or("Default")
+                ),
+            )),
+        }
     }
 
     /// The scope a live token of the given kind opens.

@@ -1,6 +1,7 @@
 //! SQLite through sqlx, and nothing else: no rules live here. Every function
 //! is one query (or one fixed set of statements) with its SQL beside it.
 
+pub mod groups;
 pub mod labels;
 pub mod runners;
 pub mod scopes;
@@ -64,9 +65,11 @@ impl Store {
         sqlx::query(
             "DELETE FROM runner;
              DELETE FROM token;
+             DELETE FROM runner_group;
              DELETE FROM scope;
              DELETE FROM label WHERE type = 'custom';
-             DELETE FROM sqlite_sequence;",
+             DELETE FROM sqlite_sequence;
+             INSERT INTO sqlite_sequence (name, seq) VALUES ('runner_group', 1);",
         )
         .execute(conn)
         .await?;
@@ -77,6 +80,12 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
     }
+}
+
+/// Whether a write failed on a unique index: a runner or group name already
+/// taken in its scope.
+pub fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 #[cfg(test)]
@@ -130,7 +139,7 @@ mod tests {
         let store = Store::connect(None).await.unwrap();
         let mut conn = store.writer().acquire().await.unwrap();
         let scope = crate::model::Scope::Org("o".to_owned());
-        let scope_id = scopes::ensure(&mut conn, &scope).await.unwrap().scope_id;
+        let scope_id = scopes::ensure(&mut conn, &scope).await.unwrap().0.scope_id;
         let token = |token: &str, expires_at| tokens::TokenRow {
             token: token.to_owned(),
             scope_id,

@@ -15,6 +15,9 @@ pub struct RunnerRow {
     pub status: String,
     pub busy: bool,
     pub label_ids: String,
+    pub runner_group_id: Option<i64>,
+    pub ephemeral: bool,
+    pub version: Option<String>,
 }
 
 /// Runners with ids above `after`, in id order, at most `limit` of them:
@@ -27,8 +30,9 @@ pub async fn after(
     limit: u32,
 ) -> Result<Vec<RunnerRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT runner_id, scope_id, name, os, status, busy, label_ids FROM runner
-          WHERE runner_id > ?1 ORDER BY runner_id LIMIT ?2",
+        "SELECT runner_id, scope_id, name, os, status, busy, label_ids, runner_group_id,
+                ephemeral, version
+           FROM runner WHERE runner_id > ?1 ORDER BY runner_id LIMIT ?2",
     )
     .bind(after)
     .bind(limit)
@@ -63,6 +67,13 @@ pub struct NewRunner {
     pub busy: bool,
     /// Label ids in display order.
     pub label_ids: Vec<i64>,
+    /// Its group; none for a repository's runner.
+    pub runner_group_id: Option<i64>,
+    pub ephemeral: bool,
+    /// The runner application version it reported, if it has connected.
+    pub version: Option<String>,
+    /// What only its JIT configuration knows, while that waits to start it.
+    pub jit_secret: Option<String>,
 }
 
 impl NewRunner {
@@ -72,7 +83,7 @@ impl NewRunner {
 }
 
 /// Inserts one runner and returns its id. A name already used in the scope
-/// fails with the unique index's error (see [`is_name_taken`]).
+/// fails with the unique index's error (see [`crate::store::is_unique_violation`]).
 #[tracing::instrument(skip_all)]
 pub async fn insert(
     db: impl SqliteExecutor<'_>,
@@ -81,8 +92,9 @@ pub async fn insert(
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO runner (runner_id, scope_id, name, os, architecture, status, busy,
-                             label_ids, created_at, status_changed_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+                             label_ids, created_at, status_changed_at, runner_group_id,
+                             ephemeral, version, jit_secret)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13)
          RETURNING runner_id",
     )
     .bind(runner.id)
@@ -94,14 +106,12 @@ pub async fn insert(
     .bind(runner.busy)
     .bind(runner.label_ids_json())
     .bind(now_ms)
+    .bind(runner.runner_group_id)
+    .bind(runner.ephemeral)
+    .bind(&runner.version)
+    .bind(&runner.jit_secret)
     .fetch_one(db)
     .await
-}
-
-/// Whether an insert failed because the scope already has a runner of
-/// that name.
-pub fn is_name_taken(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
 /// Runners inserted per statement when seeding: the batch travels as one
@@ -119,10 +129,13 @@ pub async fn insert_many(
         let batch = serde_json::to_string(slice).map_err(|e| sqlx::Error::Encode(e.into()))?;
         sqlx::query(
             "INSERT INTO runner (runner_id, scope_id, name, os, architecture, status, busy,
-                                 label_ids, created_at, status_changed_at)
+                                 label_ids, created_at, status_changed_at, runner_group_id,
+                                 ephemeral, version, jit_secret)
              SELECT j.value ->> 'id', j.value ->> 'scope_id', j.value ->> 'name',
                     j.value ->> 'os', j.value ->> 'architecture', j.value ->> 'status',
-                    j.value ->> 'busy', j.value -> 'label_ids', ?2, ?2
+                    j.value ->> 'busy', j.value -> 'label_ids', ?2, ?2,
+                    j.value ->> 'runner_group_id', j.value ->> 'ephemeral',
+                    j.value ->> 'version', j.value ->> 'jit_secret'
                FROM json_each(?1) j ORDER BY j.key",
         )
         .bind(&batch)
@@ -178,6 +191,87 @@ pub async fn update(
     .bind(runner_id)
     .bind(status)
     .bind(busy)
+    .bind(now_ms)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Replaces a runner's labels (ids in display order).
+#[tracing::instrument(skip_all)]
+pub async fn set_labels(
+    db: impl SqliteExecutor<'_>,
+    runner_id: i64,
+    label_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    let ids = serde_json::to_string(label_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("UPDATE runner SET label_ids = ?2 WHERE runner_id = ?1")
+        .bind(runner_id)
+        .bind(ids)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Puts these runners into a group, one statement for the lot.
+#[tracing::instrument(skip_all, fields(count = runner_ids.len()))]
+pub async fn set_group(
+    db: impl SqliteExecutor<'_>,
+    runner_ids: &[i64],
+    runner_group_id: i64,
+) -> Result<(), sqlx::Error> {
+    let ids = serde_json::to_string(runner_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "UPDATE runner SET runner_group_id = ?2
+          WHERE runner_id IN (SELECT value FROM json_each(?1))",
+    )
+    .bind(ids)
+    .bind(runner_group_id)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// The secret of the runner's JIT configuration: `None` when there is no
+/// such runner, `Some(None)` when its configuration has been used.
+#[tracing::instrument(skip_all)]
+pub async fn jit_secret(
+    db: impl SqliteExecutor<'_>,
+    runner_id: i64,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT jit_secret FROM runner WHERE runner_id = ?1")
+        .bind(runner_id)
+        .fetch_optional(db)
+        .await
+}
+
+/// What a runner reports when it first connects.
+#[derive(Debug, Clone)]
+pub struct Started<'a> {
+    pub os: &'static str,
+    pub architecture: &'static str,
+    pub version: &'a str,
+}
+
+/// A JIT runner started by its configuration: online, its OS and version
+/// known, the configuration used up.
+#[tracing::instrument(skip_all)]
+pub async fn start(
+    db: impl SqliteExecutor<'_>,
+    runner_id: i64,
+    started: &Started<'_>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE runner
+            SET status = 'online', status_changed_at = ?5, os = ?2, architecture = ?3,
+                version = ?4, jit_secret = NULL
+          WHERE runner_id = ?1",
+    )
+    .bind(runner_id)
+    .bind(started.os)
+    .bind(started.architecture)
+    .bind(started.version)
     .bind(now_ms)
     .execute(db)
     .await?;

@@ -1,12 +1,12 @@
 //! The harness: a server per test, a client, and checks that every answer
 //! honours GitHub's contract and headers.
 
-use ghes_mock::{GhesMock, GhesMockBuilder, Seed};
+use ghes_mock::{GhesMock, GhesMockBuilder, GhesVersion, Seed};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::contract::{assert_response_matches, assert_schema_matches};
+use crate::contract::{Contract, contract};
 
 /// The token tests send unless they say otherwise. In open mode any token works.
 pub const TOKEN: &str = "ghp_test_token";
@@ -102,7 +102,12 @@ impl TestApp {
     ) -> ApiResponse {
         let response = read(request).await;
         assert_github_headers(&response);
-        assert_contract(method.as_str(), path, &response);
+        assert_contract(
+            contract(self.mock.ghes_version()),
+            method.as_str(),
+            path,
+            &response,
+        );
         response
     }
 
@@ -254,8 +259,11 @@ pub fn assert_github_headers(response: &ApiResponse) {
     );
 }
 
-/// GitHub's error bodies: `{message, documentation_url[, errors]}`.
+/// GitHub's error bodies: `{message, documentation_url[, errors]}`, with
+/// `errors` as objects or, from some operations, as plain messages. Every
+/// version words them alike.
 pub fn assert_error_shape(body: &Value) {
+    let contract = contract(GhesVersion::NEWEST);
     assert!(body["message"].is_string(), "no message: {body}");
     assert!(
         body["documentation_url"]
@@ -263,16 +271,18 @@ pub fn assert_error_shape(body: &Value) {
             .is_some_and(|u| u.starts_with("https://docs.github.com/")),
         "{body}"
     );
-    if body.get("errors").is_some() {
-        assert_schema_matches("validation-error", body);
-    } else {
-        assert_schema_matches("basic-error", body);
+    match body.get("errors").and_then(Value::as_array) {
+        Some(errors) if errors.iter().all(Value::is_string) => {
+            contract.assert_schema_matches("validation-error-simple", body)
+        }
+        Some(_) => contract.assert_schema_matches("validation-error", body),
+        None => contract.assert_schema_matches("basic-error", body),
     }
 }
 
 /// Checks an API body against the contract: the operation's documented
 /// answer for successes, GitHub's error schemas for errors.
-fn assert_contract(method: &str, path: &str, response: &ApiResponse) {
+fn assert_contract(contract: &Contract, method: &str, path: &str, response: &ApiResponse) {
     let body = &response.body;
     if response.status >= 400 {
         assert_error_shape(body);
@@ -283,11 +293,11 @@ fn assert_contract(method: &str, path: &str, response: &ApiResponse) {
         return;
     }
     let path = path.split('?').next().unwrap_or(path);
-    match template_of(path) {
+    match template_of(contract, path) {
         Template::Operation(template) => {
-            assert_response_matches(method, &template, response.status, body)
+            contract.assert_response_matches(method, &template, response.status, body)
         }
-        Template::Schema(name) => assert_schema_matches(name, body),
+        Template::Schema(name) => contract.assert_schema_matches(name, body),
     }
 }
 
@@ -298,29 +308,40 @@ enum Template {
     Schema(&'static str),
 }
 
-/// `/orgs/octo/actions/runners/12` → `/orgs/{org}/actions/runners/{runner_id}`.
-fn template_of(path: &str) -> Template {
+/// `/orgs/octo/actions/runners/12` → `/orgs/{org}/actions/runners/{runner_id}`:
+/// the contract's template that matches, literal segments winning over
+/// captures (`…/runners/downloads` is not a runner id).
+fn template_of(contract: &Contract, path: &str) -> Template {
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    let (scope, rest) = match segments.as_slice() {
-        ["meta"] => return Template::Operation("/meta".to_owned()),
+    match segments.as_slice() {
         ["rate_limit"] => return Template::Schema("rate-limit-overview"),
         ["orgs", _] => return Template::Schema("organization-simple"),
         ["repos", _, _] => return Template::Schema("repository"),
-        ["enterprises", _, rest @ ..] => ("/enterprises/{enterprise}", rest),
-        ["orgs", _, rest @ ..] => ("/orgs/{org}", rest),
-        ["repos", _, _, rest @ ..] => ("/repos/{owner}/{repo}", rest),
-        _ => panic!("no contract for {path}"),
+        _ => {}
+    }
+    let literal_matches = |template: &str| {
+        let parts: Vec<&str> = template.trim_start_matches('/').split('/').collect();
+        if parts.len() != segments.len() {
+            return None;
+        }
+        let mut literals = 0;
+        for (part, segment) in parts.iter().zip(&segments) {
+            if part.starts_with('{') {
+                continue;
+            }
+            if part != segment {
+                return None;
+            }
+            literals += 1;
+        }
+        Some(literals)
     };
-    let rest: Vec<&str> = rest
-        .iter()
-        .enumerate()
-        .map(|(i, segment)| match (i, *segment) {
-            (2, "downloads" | "registration-token" | "remove-token") => segment,
-            (2, _) => "{runner_id}",
-            _ => segment,
-        })
-        .collect();
-    Template::Operation(format!("{scope}/{}", rest.join("/")))
+    contract
+        .paths()
+        .filter_map(|template| Some((literal_matches(template)?, template)))
+        .max_by_key(|(literals, _)| *literals)
+        .map(|(_, template)| Template::Operation(template.to_owned()))
+        .unwrap_or_else(|| panic!("no contract for {path} at GHES {}", contract.version))
 }
 
 /// The names of a runner's labels, in order.

@@ -1,5 +1,5 @@
 //! What every read is answered from: the scopes, each with its runners in id
-//! order, the labels and the live tokens, held in memory.
+//! order, the runner groups, the labels and the live tokens, held in memory.
 //!
 //! SQLite stays the record: memory is loaded from it at start-up and on
 //! reset, and changes only after SQLite has committed the same change, in
@@ -8,19 +8,27 @@
 //! that got an answer sees its change in the next read. A write cut off
 //! half-way has memory read again from SQLite before the next write.
 
+mod groups;
+mod names;
+
 use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::RandomState;
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde::ser::{SerializeStruct, Serializer};
+use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
+
+pub use groups::GroupEntry;
+use names::NameIndex;
 
 use crate::model::{Label, LabelKind, Os, Runner, RunnerStatus, Scope, TokenKind};
 use crate::store::labels::LabelRow;
 use crate::store::runners::RunnerRow;
 use crate::store::scopes::ScopeRow;
 use crate::store::tokens::TokenRow;
-use crate::store::{labels, runners, scopes, tokens};
+use crate::store::{groups as stored_groups, labels, runners, scopes, tokens};
+use crate::version::{Feature, GhesVersion};
 
 /// Live tokens kept per scope and kind. Asking for one more pushes out the
 /// oldest, so a client asking in a loop cannot grow the mock without bound.
@@ -31,25 +39,56 @@ const LOAD_SLICE: u32 = 10_000;
 
 #[derive(Debug, Default)]
 pub struct Memory {
+    /// The runner fields the presented version shows.
+    shown: Shown,
     /// In id order (ids only grow until a reset clears them all).
     scopes: Vec<ScopeEntry>,
     /// Scope key (`org:octo-org`) to its place in `scopes`.
     by_key: HashMap<String, usize>,
     labels: Labels,
+    /// Runner groups by their stored id.
+    groups: HashMap<i64, GroupEntry>,
+    /// Runner versions, each kept once.
+    versions: HashSet<Arc<str>>,
+    /// Hashes runner names for every scope's [`NameIndex`].
+    hasher: RandomState,
     tokens: HashMap<Arc<str>, TokenEntry>,
+}
+
+/// Which of the fields later versions added to a runner are shown.
+#[derive(Debug, Clone, Copy, Default)]
+struct Shown {
+    runner_group_id: bool,
+    ephemeral: bool,
+    version: bool,
+}
+
+impl Shown {
+    fn of(version: GhesVersion) -> Shown {
+        Shown {
+            runner_group_id: version.has(Feature::RunnerGroupId),
+            ephemeral: version.has(Feature::Ephemeral),
+            version: version.has(Feature::RunnerVersion),
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct ScopeEntry {
     pub id: i64,
     pub scope: Scope,
+    /// The enterprise an organization belongs to.
+    pub enterprise_id: Option<i64>,
     /// In id order.
     runners: Vec<RunnerEntry>,
+    /// The stored ids of its runner groups in id order, the default first.
+    groups: Vec<i64>,
+    names: NameIndex,
     /// Live tokens of each kind, oldest first.
     tokens: [VecDeque<Arc<str>>; 2],
 }
 
-/// A runner, small: a name, three flags and a label set shared with every
+/// A runner, small: a name, a few flags and a label set shared with every
 /// runner that has the same labels.
 #[derive(Debug, Clone)]
 pub struct RunnerEntry {
@@ -58,6 +97,11 @@ pub struct RunnerEntry {
     pub os: Os,
     pub status: RunnerStatus,
     pub busy: bool,
+    pub ephemeral: bool,
+    /// The stored id of its group; none for a repository's runner.
+    pub group: Option<i64>,
+    /// Shared with every runner of the same version.
+    pub version: Option<Arc<str>>,
     /// Interned: runners with the same labels share one set.
     labels: Arc<LabelSet>,
 }
@@ -90,6 +134,10 @@ fn kind_slot(kind: TokenKind) -> usize {
         TokenKind::Registration => 0,
         TokenKind::Remove => 1,
     }
+}
+
+fn decode(reason: String) -> sqlx::Error {
+    sqlx::Error::Decode(reason.into())
 }
 
 impl Labels {
@@ -130,11 +178,25 @@ impl Labels {
 }
 
 impl Memory {
+    /// Nothing yet, showing runners as `version` does.
+    pub fn new(version: GhesVersion) -> Memory {
+        Memory {
+            shown: Shown::of(version),
+            ..Memory::default()
+        }
+    }
+
     /// Reads the whole state from the database.
-    pub async fn load(conn: &mut sqlx::SqliteConnection) -> Result<Memory, sqlx::Error> {
-        let mut memory = Memory::default();
+    pub async fn load(
+        conn: &mut sqlx::SqliteConnection,
+        version: GhesVersion,
+    ) -> Result<Memory, sqlx::Error> {
+        let mut memory = Memory::new(version);
         for row in scopes::all(&mut *conn).await? {
             memory.add_scope(&row);
+        }
+        for row in stored_groups::all(&mut *conn).await? {
+            memory.add_group(row)?;
         }
         for row in labels::all(&mut *conn).await? {
             memory.labels.insert(row);
@@ -144,7 +206,7 @@ impl Memory {
             let rows = runners::after(&mut *conn, last, LOAD_SLICE).await?;
             let Some(row) = rows.last() else { break };
             last = row.runner_id;
-            for row in rows {
+            for row in &rows {
                 memory.load_runner(row)?;
             }
         }
@@ -154,24 +216,24 @@ impl Memory {
         Ok(memory)
     }
 
-    fn load_runner(&mut self, row: RunnerRow) -> Result<(), sqlx::Error> {
-        let decode = |e: String| sqlx::Error::Decode(e.into());
+    fn load_runner(&mut self, row: &RunnerRow) -> Result<(), sqlx::Error> {
         let ids: Vec<i64> =
             serde_json::from_str(&row.label_ids).map_err(|e| decode(e.to_string()))?;
-        let entry = RunnerEntry {
+        let entry = NewEntry {
             id: row.runner_id,
-            name: row.name.into_boxed_str(),
+            name: &row.name,
             os: row.os.parse().map_err(decode)?,
             status: row.status.parse().map_err(decode)?,
             busy: row.busy,
-            labels: self.labels.intern(&ids),
+            ephemeral: row.ephemeral,
+            group: row.runner_group_id,
+            version: row.version.as_deref(),
+            label_ids: &ids,
         };
-        let index = self
-            .scope_index_by_id(row.scope_id)
-            .ok_or_else(|| decode(format!("runner {} has no scope", row.runner_id)))?;
         // Rows come in id order, so each lands at the end of its scope.
-        self.scopes[index].runners.push(entry);
-        Ok(())
+        self.add_runner(row.scope_id, entry)
+            .map(drop)
+            .ok_or_else(|| decode(format!("runner {} has no scope", row.runner_id)))
     }
 
     fn load_token(&mut self, row: &TokenRow) {
@@ -213,20 +275,50 @@ impl Memory {
             .find_map(|scope| Some((scope, scope.runner(runner_id)?)))
     }
 
+    /// The runner called `name` (any case) in a scope.
+    pub fn runner_named<'s>(&self, scope: &'s ScopeEntry, name: &str) -> Option<&'s RunnerEntry> {
+        let id = scope.names.find(&self.hasher, &scope.runners, name)?;
+        scope.runner(id)
+    }
+
     /// The runner as GitHub shows it.
     pub fn runner(&self, entry: &RunnerEntry) -> Runner {
+        let shown = self.shown;
         Runner {
             id: entry.id,
+            runner_group_id: shown
+                .runner_group_id
+                .then(|| self.group_number(entry))
+                .flatten(),
             name: entry.name.to_string(),
             os: entry.os,
             status: entry.status,
             busy: entry.busy,
-            labels: entry
-                .labels
-                .ids
-                .iter()
-                .filter_map(|id| self.labels.by_id.get(id).cloned())
-                .collect(),
+            ephemeral: shown.ephemeral.then_some(entry.ephemeral),
+            version: shown
+                .version
+                .then(|| entry.version.as_deref().map(str::to_owned)),
+            labels: self.labels_of(entry),
+        }
+    }
+
+    /// A runner's labels, in display order.
+    pub fn labels_of(&self, entry: &RunnerEntry) -> Vec<Label> {
+        entry
+            .labels
+            .ids
+            .iter()
+            .filter_map(|id| self.labels.by_id.get(id).cloned())
+            .collect()
+    }
+
+    /// The runner group id GitHub shows on a runner.
+    fn group_number(&self, entry: &RunnerEntry) -> Option<i64> {
+        match entry.group {
+            Some(id) => self.groups.get(&id).map(GroupEntry::number),
+            // A repository's runners are in no group of their own; GitHub
+            // shows them in the default one.
+            None => Some(groups::DEFAULT_GROUP_NUMBER),
         }
     }
 
@@ -239,15 +331,34 @@ impl Memory {
         offset: u64,
     ) -> Result<(i64, Box<RawValue>), serde_json::Error> {
         let runners = self.scope(scope).map_or(&[][..], |s| &s.runners[..]);
-        let start = usize::try_from(offset).map_or(runners.len(), |o| o.min(runners.len()));
-        let end = start.saturating_add(limit as usize).min(runners.len());
-        let page = serde_json::value::to_raw_value(&runners[start..end])?;
-        Ok((runners.len() as i64, page))
+        let page = slice(runners, limit, offset);
+        let json = serde_json::value::to_raw_value(&RunnersJson {
+            runners: page.iter(),
+            memory: self,
+        })?;
+        Ok((runners.len() as i64, json))
+    }
+
+    /// The runners `runner_ids` of a scope as a JSON array.
+    pub fn runners_json<'a>(
+        &self,
+        scope: &ScopeEntry,
+        runner_ids: impl Iterator<Item = &'a i64> + Clone,
+    ) -> Result<Box<RawValue>, serde_json::Error> {
+        serde_json::value::to_raw_value(&RunnersJson {
+            runners: runner_ids.filter_map(|&id| scope.runner(id)),
+            memory: self,
+        })
     }
 
     /// The label with this name (any case), if any runner ever used it.
     pub fn label_id(&self, name: &str) -> Option<i64> {
         self.labels.by_name.get(&name.to_ascii_lowercase()).copied()
+    }
+
+    /// The label with this id.
+    pub fn label(&self, label_id: i64) -> Option<&Label> {
+        self.labels.by_id.get(&label_id)
     }
 
     pub fn token(&self, token: &str) -> Option<TokenEntry> {
@@ -292,7 +403,10 @@ impl Memory {
         let entry = ScopeEntry {
             id: row.scope_id,
             scope,
+            enterprise_id: row.enterprise_id,
             runners: Vec::new(),
+            groups: Vec::new(),
+            names: NameIndex::default(),
             tokens: Default::default(),
         };
         let at = self.scopes.partition_point(|s| s.id < row.scope_id);
@@ -310,17 +424,40 @@ impl Memory {
         }
     }
 
+    /// Makes an organization a member of an enterprise, or of none.
+    pub fn set_enterprise(&mut self, org_id: i64, enterprise_id: Option<i64>) {
+        if let Some(index) = self.scope_index_by_id(org_id) {
+            self.scopes[index].enterprise_id = enterprise_id;
+        }
+    }
+
     pub fn add_labels(&mut self, rows: Vec<LabelRow>) {
         for row in rows {
             self.labels.insert(row);
         }
     }
 
-    /// Adds a runner to its scope, in id order.
+    /// The one shared copy of a runner version.
+    fn intern_version(&mut self, version: Option<&str>) -> Option<Arc<str>> {
+        let version = version?;
+        if let Some(known) = self.versions.get(version) {
+            return Some(known.clone());
+        }
+        let version: Arc<str> = version.into();
+        self.versions.insert(version.clone());
+        Some(version)
+    }
+
+    /// Adds a runner to its scope, in id order, and to its group.
     pub fn add_runner(&mut self, scope_id: i64, runner: NewEntry<'_>) -> Option<&RunnerEntry> {
         let labels = self.labels.intern(runner.label_ids);
+        let version = self.intern_version(runner.version);
         let index = self.scope_index_by_id(scope_id)?;
-        let runners = &mut self.scopes[index].runners;
+        if let Some(group) = runner.group.and_then(|id| self.groups.get_mut(&id)) {
+            group.add_runner(runner.id);
+        }
+        let hasher = &self.hasher;
+        let ScopeEntry { runners, names, .. } = &mut self.scopes[index];
         let at = runners.partition_point(|r| r.id < runner.id);
         runners.insert(
             at,
@@ -330,28 +467,64 @@ impl Memory {
                 os: runner.os,
                 status: runner.status,
                 busy: runner.busy,
+                ephemeral: runner.ephemeral,
+                group: runner.group,
+                version,
                 labels,
             },
         );
+        names.insert(hasher, runners, &runners[at]);
         Some(&runners[at])
     }
 
     pub fn remove_runner(&mut self, runner_id: i64) -> Option<RunnerEntry> {
-        self.scopes.iter_mut().find_map(|scope| {
+        let hasher = &self.hasher;
+        let removed = self.scopes.iter_mut().find_map(|scope| {
             let at = scope
                 .runners
                 .binary_search_by_key(&runner_id, |r| r.id)
                 .ok()?;
-            Some(scope.runners.remove(at))
-        })
+            let removed = scope.runners.remove(at);
+            scope.names.remove(hasher, &removed.name, removed.id);
+            Some(removed)
+        })?;
+        if let Some(group) = removed.group.and_then(|id| self.groups.get_mut(&id)) {
+            group.remove_runner(runner_id);
+        }
+        Some(removed)
     }
 
     /// Removes many runners in one pass over each scope.
     pub fn remove_runners(&mut self, runner_ids: &[i64]) {
         let gone: HashSet<i64> = runner_ids.iter().copied().collect();
+        let hasher = &self.hasher;
+        let mut groups = HashSet::new();
         for scope in &mut self.scopes {
-            scope.runners.retain(|r| !gone.contains(&r.id));
+            let ScopeEntry { runners, names, .. } = scope;
+            runners.retain(|r| {
+                let keep = !gone.contains(&r.id);
+                if !keep {
+                    names.remove(hasher, &r.name, r.id);
+                    groups.extend(r.group);
+                }
+                keep
+            });
         }
+        for id in groups {
+            if let Some(group) = self.groups.get_mut(&id) {
+                group.retain_runners(|id| !gone.contains(id));
+            }
+        }
+    }
+
+    fn runner_mut(&mut self, runner_id: i64) -> Option<&mut RunnerEntry> {
+        self.scopes.iter_mut().find_map(|scope| {
+            let at = scope
+                .runners
+                .binary_search_by_key(&runner_id, |r| r.id)
+                .ok()?;
+            Some(&mut scope.runners[at])
+        })
     }
 
     pub fn update_runner(
@@ -360,19 +533,31 @@ impl Memory {
         status: Option<RunnerStatus>,
         busy: Option<bool>,
     ) -> Option<&RunnerEntry> {
-        let entry = self.scopes.iter_mut().find_map(|scope| {
-            let at = scope
-                .runners
-                .binary_search_by_key(&runner_id, |r| r.id)
-                .ok()?;
-            Some(&mut scope.runners[at])
-        })?;
+        let entry = self.runner_mut(runner_id)?;
         if let Some(status) = status {
             entry.status = status;
         }
         if let Some(busy) = busy {
             entry.busy = busy;
         }
+        Some(entry)
+    }
+
+    /// Gives a runner new labels (ids in display order, all known).
+    pub fn set_runner_labels(&mut self, runner_id: i64, label_ids: &[i64]) -> Option<&RunnerEntry> {
+        let labels = self.labels.intern(label_ids);
+        let entry = self.runner_mut(runner_id)?;
+        entry.labels = labels;
+        Some(entry)
+    }
+
+    /// A JIT runner started: online, with the OS and version it reported.
+    pub fn start_runner(&mut self, runner_id: i64, os: Os, version: &str) -> Option<&RunnerEntry> {
+        let version = self.intern_version(Some(version));
+        let entry = self.runner_mut(runner_id)?;
+        entry.status = RunnerStatus::Online;
+        entry.os = os;
+        entry.version = version;
         Some(entry)
     }
 
@@ -417,6 +602,9 @@ pub struct NewEntry<'a> {
     pub os: Os,
     pub status: RunnerStatus,
     pub busy: bool,
+    pub ephemeral: bool,
+    pub group: Option<i64>,
+    pub version: Option<&'a str>,
     pub label_ids: &'a [i64],
 }
 
@@ -434,144 +622,61 @@ impl ScopeEntry {
     }
 }
 
+/// `limit` items from `offset` on, as many as there are.
+fn slice<T>(items: &[T], limit: u32, offset: u64) -> &[T] {
+    let start = usize::try_from(offset).map_or(items.len(), |o| o.min(items.len()));
+    let end = start.saturating_add(limit as usize).min(items.len());
+    &items[start..end]
+}
+
+/// Runners written as a JSON array straight from memory.
+struct RunnersJson<'a, I> {
+    runners: I,
+    memory: &'a Memory,
+}
+
+impl<'a, I: Iterator<Item = &'a RunnerEntry> + Clone> Serialize for RunnersJson<'a, I> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut out = serializer.serialize_seq(None)?;
+        for entry in self.runners.clone() {
+            out.serialize_element(&RunnerJson {
+                entry,
+                memory: self.memory,
+            })?;
+        }
+        out.end()
+    }
+}
+
 /// A runner written as GitHub's JSON without building a [`Runner`]: the same
 /// keys in the same order, its label set's JSON copied as written.
-impl Serialize for RunnerEntry {
+struct RunnerJson<'a> {
+    entry: &'a RunnerEntry,
+    memory: &'a Memory,
+}
+
+impl Serialize for RunnerJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut out = serializer.serialize_struct("Runner", 6)?;
-        out.serialize_field("id", &self.id)?;
-        out.serialize_field("name", &*self.name)?;
-        out.serialize_field("os", &self.os)?;
-        out.serialize_field("status", &self.status)?;
-        out.serialize_field("busy", &self.busy)?;
-        out.serialize_field("labels", &*self.labels.json)?;
+        let (entry, shown) = (self.entry, self.memory.shown);
+        let mut out = serializer.serialize_struct("Runner", 9)?;
+        out.serialize_field("id", &entry.id)?;
+        if shown.runner_group_id {
+            out.serialize_field("runner_group_id", &self.memory.group_number(entry))?;
+        }
+        out.serialize_field("name", &*entry.name)?;
+        out.serialize_field("os", &entry.os)?;
+        out.serialize_field("status", &entry.status)?;
+        out.serialize_field("busy", &entry.busy)?;
+        if shown.ephemeral {
+            out.serialize_field("ephemeral", &entry.ephemeral)?;
+        }
+        if shown.version {
+            out.serialize_field("version", &entry.version.as_deref())?;
+        }
+        out.serialize_field("labels", &*entry.labels.json)?;
         out.end()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn memory_with_runners(count: i64) -> Memory {
-        let mut memory = Memory::default();
-        memory.add_scope(&ScopeRow {
-            scope_id: 1,
-            kind: "org".to_owned(),
-            name: "Octo-Org".to_owned(),
-        });
-        memory.add_labels(vec![
-            LabelRow {
-                label_id: 1,
-                name: "self-hosted".to_owned(),
-                kind: "read-only".to_owned(),
-            },
-            LabelRow {
-                label_id: 8,
-                name: "gpu".to_owned(),
-                kind: "custom".to_owned(),
-            },
-        ]);
-        for id in 1..=count {
-            let name = format!("runner-{id}");
-            memory.add_runner(
-                1,
-                NewEntry {
-                    id,
-                    name: &name,
-                    os: Os::Linux,
-                    status: RunnerStatus::Online,
-                    busy: id % 2 == 0,
-                    label_ids: if id % 2 == 0 { &[1, 8] } else { &[1] },
-                },
-            );
-        }
-        memory
-    }
-
-    #[test]
-    fn a_page_is_the_same_json_as_the_runners_it_holds() {
-        let memory = memory_with_runners(5);
-        let org = Scope::Org("octo-org".to_owned());
-        let (total, json) = memory.page(&org, 2, 2).unwrap();
-        assert_eq!(total, 5);
-        let scope = memory.scope(&org).unwrap();
-        let expected: Vec<Runner> = [3, 4]
-            .iter()
-            .map(|&id| memory.runner(scope.runner(id).unwrap()))
-            .collect();
-        let page: Vec<Runner> = serde_json::from_str(json.get()).unwrap();
-        assert_eq!(page, expected);
-        assert_eq!(page[1].labels[1].name, "gpu");
-        assert_eq!(
-            json.get(),
-            serde_json::to_string(&expected).unwrap(),
-            "same keys in the same order"
-        );
-    }
-
-    #[test]
-    fn pages_past_the_end_and_unknown_scopes_are_empty() {
-        let memory = memory_with_runners(3);
-        let org = Scope::Org("octo-org".to_owned());
-        assert_eq!(memory.page(&org, 30, 30).unwrap().1.get(), "[]");
-        assert_eq!(memory.page(&org, 30, u64::MAX).unwrap().1.get(), "[]");
-        let other = Scope::Org("other".to_owned());
-        assert_eq!(memory.page(&other, 30, 0).unwrap().0, 0);
-    }
-
-    #[test]
-    fn runners_stay_in_id_order_and_share_label_lists() {
-        let mut memory = memory_with_runners(4);
-        let removed = memory.remove_runner(2).unwrap();
-        assert_eq!(&*removed.name, "runner-2");
-        // A replaced runner comes back under its old id, in its old place.
-        memory.add_runner(
-            1,
-            NewEntry {
-                id: 2,
-                name: "again",
-                os: Os::Macos,
-                status: RunnerStatus::Offline,
-                busy: false,
-                label_ids: &[1, 8],
-            },
-        );
-        let scope = memory.scope_by_id(1).unwrap();
-        let ids: Vec<i64> = scope.runners().iter().map(|r| r.id).collect();
-        assert_eq!(ids, [1, 2, 3, 4]);
-        assert!(Arc::ptr_eq(
-            &scope.runners()[1].labels,
-            &scope.runners()[3].labels
-        ));
-        assert_eq!(memory.find_runner(3).unwrap().0.id, 1);
-        assert!(memory.update_runner(3, None, Some(true)).unwrap().busy);
-        assert!(memory.update_runner(99, None, Some(true)).is_none());
-    }
-
-    #[test]
-    fn a_full_scope_pushes_out_its_oldest_token() {
-        let mut memory = memory_with_runners(0);
-        let entry = TokenEntry {
-            scope_id: 1,
-            kind: TokenKind::Registration,
-            expires_at: 10,
-        };
-        let registration = |n| std::iter::repeat_n((1, TokenKind::Registration), n);
-        for i in 0..MAX_LIVE_TOKENS {
-            assert!(memory.tokens_to_evict(registration(1)).is_empty());
-            memory.insert_token(&format!("T{i}"), entry);
-        }
-        let evicted = memory.tokens_to_evict(registration(2));
-        let evicted: Vec<&str> = evicted.iter().map(|t| &**t).collect();
-        assert_eq!(evicted, ["T0", "T1"]);
-        let remove = std::iter::once((1, TokenKind::Remove));
-        assert!(memory.tokens_to_evict(remove).is_empty());
-        memory.remove_token("T0");
-        assert!(memory.token("T0").is_none());
-        assert_eq!(memory.tokens_to_evict(registration(1)).len(), 0);
-        memory.remove_expired_tokens(10);
-        assert_eq!(memory.tokens(0).count(), 0);
-        assert!(memory.scopes()[0].tokens[0].is_empty());
-    }
-}
+mod tests;
