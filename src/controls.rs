@@ -4,7 +4,9 @@
 use crate::error::Error;
 use crate::model::{Runner, RunnerStatus, Scope, Token, TokenKind};
 use crate::server::GhesMock;
-use crate::service::{Fault, LoggedRequest, MockState, Registration, RequestFilter, RunnerUpdate};
+use crate::service::{
+    Fault, JitStart, LoggedRequest, MockState, Registration, RequestFilter, RunnerUpdate,
+};
 
 impl GhesMock {
     /// A token the API accepts with every OAuth scope, also when the mock is
@@ -107,6 +109,29 @@ impl GhesMock {
     /// ```
     pub async fn register(&self, registration: Registration) -> Result<Runner, Error> {
         self.service.register_runner(registration).await
+    }
+
+    /// Starts the runner of a JIT configuration (what generate-jitconfig
+    /// answered as `encoded_jit_config`), as `run.sh --jitconfig` does: it
+    /// comes online as a Linux x64 runner of the server's runner version.
+    /// A configuration starts its runner once.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let refused = mock.start_jit_runner("not a configuration").await.unwrap_err();
+    /// assert_eq!(refused.status(), 422);
+    /// # }
+    /// ```
+    pub async fn start_jit_runner(&self, encoded_jit_config: &str) -> Result<Runner, Error> {
+        let start = JitStart {
+            encoded_jit_config: encoded_jit_config.to_owned(),
+            os: None,
+            architecture: None,
+            version: None,
+        };
+        self.service.start_jit_runner(start).await
     }
 
     /// Sets a runner online or offline.

@@ -160,4 +160,66 @@ mod tests {
             .collect();
         assert_eq!(live, [("B", 2, "registration")]);
     }
+
+    /// A database written before runner groups keeps its runners, puts
+    /// each enterprise's and organization's runners into its new default
+    /// group, and never hands out a deleted runner's id again.
+    #[tokio::test]
+    async fn an_older_database_gets_default_groups_and_keeps_its_id_sequence() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("old.db");
+        let options = SqliteConnectOptions::new()
+            .filename(&file)
+            .create_if_missing(true);
+        let pool = SqlitePool::connect_with(options).await.unwrap();
+        let mut before = sqlx::migrate!();
+        before.migrations = Cow::Owned(before.migrations[..4].to_vec());
+        before.run(&pool).await.unwrap();
+        sqlx::query(
+            "INSERT INTO scope (scope_id, kind, scope_key, name)
+                 VALUES (1, 'org', 'org:o', 'o'), (2, 'repo', 'repo:o/r', 'o/r');
+             INSERT INTO runner (runner_id, scope_id, name, os, architecture, status, busy,
+                                 created_at, status_changed_at, label_ids)
+                 VALUES (1, 1, 'a', 'linux', 'x64', 'online', 0, 0, 0, '[1,2,5]'),
+                        (2, 2, 'b', 'macos', 'arm64', 'online', 0, 0, 0, '[1,4,6]'),
+                        (3, 1, 'gone', 'linux', 'x64', 'online', 0, 0, 0, '[1]');
+             DELETE FROM runner WHERE runner_id = 3;",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+
+        let store = Store::connect(Some(&file)).await.unwrap();
+        let mut conn = store.writer().acquire().await.unwrap();
+        let rows = runners::after(&mut *conn, 0, 10).await.unwrap();
+        let groups = groups::all(&mut *conn).await.unwrap();
+        let next = runners::NewRunner {
+            id: None,
+            scope_id: 1,
+            name: "next".to_owned(),
+            os: "unknown",
+            architecture: "x64",
+            status: "offline",
+            busy: false,
+            label_ids: Vec::new(),
+            runner_group_id: None,
+            ephemeral: true,
+            version: None,
+            jit_secret: Some("s".to_owned()),
+        };
+        let next_id = runners::insert(&mut *conn, &next, 0).await.unwrap();
+
+        assert_eq!(groups.len(), 1, "the organization's default group");
+        assert!(groups[0].is_default && groups[0].scope_id == 1);
+        let group_of = |name: &str| {
+            rows.iter()
+                .find(|r| r.name == name)
+                .and_then(|r| r.runner_group_id)
+        };
+        assert_eq!(group_of("a"), Some(groups[0].runner_group_id));
+        assert_eq!(group_of("b"), None, "a repository's runner has no group");
+        assert_eq!(rows[1].label_ids, "[1,4,6]");
+        assert_eq!(next_id, 4, "3 was used once and is never used again");
+    }
 }

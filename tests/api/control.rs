@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ApiResponse, SCOPES, TestApp, assert_error_shape, label_names, runners_path, spawn_app,
-    spawn_seeded,
+    spawn_seeded, spawn_with,
 };
 
 const ORG: &str = "orgs/octo-org";
@@ -898,4 +898,71 @@ async fn a_clock_body_that_is_not_json_or_lacks_the_offset_is_refused() {
     assert_eq!(missing.body["errors"][0]["code"], "missing_field");
     assert_eq!(wrong_type.status, 422, "{:?}", wrong_type.body);
     assert_eq!(clock_offset(&app).await, 0);
+}
+
+#[tokio::test]
+async fn an_organization_joins_and_leaves_an_enterprise_keeping_its_id() {
+    // Arrange
+    let app = spawn_app().await;
+    let org_id = app.get("/orgs/octo-org").await.body["id"].clone();
+
+    // Act
+    let joined = app
+        .control(
+            Method::PUT,
+            "/orgs/Octo-Org",
+            Some(json!({"enterprise": "octo-enterprise"})),
+        )
+        .await;
+    let state_joined = app.control(Method::GET, "/state", None).await;
+    let left = app
+        .control(
+            Method::PUT,
+            "/orgs/octo-org",
+            Some(json!({"enterprise": null})),
+        )
+        .await;
+    let state_left = app.control(Method::GET, "/state", None).await;
+
+    // Assert
+    assert_eq!(joined.status, 200, "{:?}", joined.body);
+    assert_eq!(joined.body["id"], org_id);
+    assert_eq!(joined.body["login"], "octo-org", "the first spelling");
+    crate::contract::assert_schema_matches("organization-simple", &joined.body);
+    let org = &state_joined.body["scopes"][0];
+    assert_eq!(org["enterprise"], "octo-enterprise");
+    assert_eq!(left.status, 200);
+    assert!(state_left.body["scopes"][0].get("enterprise").is_none());
+}
+
+#[tokio::test]
+async fn a_membership_body_or_name_that_is_wrong_is_refused() {
+    let app = spawn_app().await;
+
+    let unknown_field = app
+        .control(Method::PUT, "/orgs/o", Some(json!({"enterprize": "e"})))
+        .await;
+    let bad_slug = app
+        .control(Method::PUT, "/orgs/o", Some(json!({"enterprise": "a b"})))
+        .await;
+    let (status, _) = control_raw(&app, Method::PUT, "/orgs/o", "{enterprise").await;
+
+    assert_eq!(unknown_field.status, 422, "{:?}", unknown_field.body);
+    assert_eq!(bad_slug.status, 422, "{:?}", bad_slug.body);
+    assert_eq!(status, 400);
+    let state = app.control(Method::GET, "/state", None).await;
+    assert_eq!(state.body["scopes"], json!([]), "nothing was created");
+}
+
+#[tokio::test]
+async fn an_ephemeral_registration_shows_as_ephemeral_from_3_12() {
+    let app = spawn_with(ghes_mock::GhesMock::builder().ghes_version("3.12")).await;
+    let token = app.registration_token("orgs/o").await;
+
+    let ephemeral = register(&app, &token, "once", json!({"ephemeral": true})).await;
+    let lasting = register(&app, &token, "lasting", json!({})).await;
+
+    assert_eq!(ephemeral.status, 201, "{:?}", ephemeral.body);
+    assert_eq!(ephemeral.body["ephemeral"], true);
+    assert_eq!(lasting.body["ephemeral"], false);
 }

@@ -49,6 +49,12 @@ pub async fn spawn_seeded(seed: Value) -> TestApp {
     spawn_with(GhesMock::builder().seed(seed)).await
 }
 
+/// A mock presenting a GHES version, started from a fixture.
+pub async fn spawn_version(version: &str, seed: Value) -> TestApp {
+    let seed = Seed::from_json(&seed.to_string()).expect("the test's fixture is valid");
+    spawn_with(GhesMock::builder().ghes_version(version).seed(seed)).await
+}
+
 pub async fn spawn_with(builder: GhesMockBuilder) -> TestApp {
     init_logs();
     TestApp {
@@ -81,6 +87,16 @@ impl TestApp {
     /// `DELETE /api/v3{path}` with the default token.
     pub async fn delete(&self, path: &str) -> ApiResponse {
         self.api(Method::DELETE, path, Some(TOKEN)).await
+    }
+
+    /// A request to `/api/v3{path}` with the default token and a JSON body.
+    pub async fn send(&self, method: Method, path: &str, body: Value) -> ApiResponse {
+        let request = self
+            .client
+            .request(method.clone(), self.url(path))
+            .header("Authorization", format!("token {TOKEN}"))
+            .json(&body);
+        self.send_api(method, path, request).await
     }
 
     /// A request to `/api/v3{path}` with `Authorization: token T` when given.

@@ -408,3 +408,94 @@ async fn a_missing_flag_is_a_usage_error() {
     assert_eq!(run.code, Some(2), "{run:?}");
     assert!(run.stderr.contains("--name"), "{run:?}");
 }
+
+#[tokio::test]
+async fn register_joins_a_runner_group_and_may_be_ephemeral() {
+    // Arrange: GHES 3.22 shows runner groups and ephemeral runners.
+    let app = app_of(GhesMock::builder().ghes_version("3.22").start().await);
+    let created = app
+        .send(
+            reqwest::Method::POST,
+            "/orgs/octo-org/actions/runner-groups",
+            serde_json::json!({"name": "Builders"}),
+        )
+        .await;
+    let token = app.mock.registration_token(ORG).await.token;
+    let url = format!("{}/octo-org", app.mock.uri());
+
+    // Act
+    let run = runner(&[
+        "register",
+        "--url",
+        &url,
+        "--token",
+        &token,
+        "--name",
+        "ci-1",
+        "--runnergroup",
+        "builders",
+        "--ephemeral",
+    ])
+    .await;
+    let unknown = runner(&[
+        "register",
+        "--url",
+        &url,
+        "--token",
+        &token,
+        "--name",
+        "ci-2",
+        "--runnergroup",
+        "nowhere",
+    ])
+    .await;
+
+    // Assert
+    assert_eq!(run.code, Some(0), "{run:?}");
+    let listed = runners_of(&app, ORG).await;
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["runner_group_id"], created.body["id"]);
+    assert_eq!(listed[0]["ephemeral"], true);
+    assert_eq!(unknown.code, Some(1), "{unknown:?}");
+    assert!(unknown.stderr.contains("nowhere"), "{}", unknown.stderr);
+}
+
+#[tokio::test]
+async fn start_brings_a_jit_runner_online_from_its_configuration_alone() {
+    // Arrange
+    let app = app_of(GhesMock::builder().ghes_version("3.22").start().await);
+    let made = app
+        .send(
+            reqwest::Method::POST,
+            "/orgs/octo-org/actions/runners/generate-jitconfig",
+            serde_json::json!({"name": "jit-1", "runner_group_id": 1, "labels": ["gpu"]}),
+        )
+        .await;
+    let config = made.body["encoded_jit_config"].as_str().unwrap().to_owned();
+
+    // Act
+    let run = runner(&["start", "--jitconfig", &config, "--os", "windows"]).await;
+    let again = runner(&["start", "--jitconfig", &config]).await;
+    let garbage = runner(&["start", "--jitconfig", "not-a-config"]).await;
+
+    // Assert
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(
+        run.stdout,
+        format!(
+            "√ Connected to GitHub\n√ Runner jit-1 (id {}) is listening for jobs\n",
+            made.body["runner"]["id"]
+        )
+    );
+    let listed = runners_of(&app, ORG).await;
+    assert_eq!(listed[0]["status"], "online");
+    assert_eq!(listed[0]["os"], "windows");
+    assert_eq!(again.code, Some(1), "{again:?}");
+    assert!(again.stderr.contains("HTTP 409"), "{}", again.stderr);
+    assert_eq!(garbage.code, Some(2), "{garbage:?}");
+    assert!(
+        garbage.stderr.contains("not a JIT configuration"),
+        "{}",
+        garbage.stderr
+    );
+}

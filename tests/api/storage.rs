@@ -355,3 +355,95 @@ async fn a_missing_fixture_file_is_refused_naming_it() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn groups_memberships_labels_and_jit_runners_outlive_a_restart() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let start =
+        || async { spawn_with(GhesMock::builder().database(&db).ghes_version("3.22")).await };
+    let app = start().await;
+    let joined = app
+        .control(
+            Method::PUT,
+            "/orgs/octo-org",
+            Some(json!({"enterprise": "octo-enterprise"})),
+        )
+        .await;
+    assert_eq!(joined.status, 200, "{:?}", joined.body);
+    let shared = app
+        .send(
+            Method::POST,
+            "/enterprises/octo-enterprise/actions/runner-groups",
+            json!({"name": "shared"}),
+        )
+        .await;
+    let group = app
+        .send(
+            Method::POST,
+            "/orgs/octo-org/actions/runner-groups",
+            json!({"name": "gpu", "visibility": "private"}),
+        )
+        .await;
+    let runner = app
+        .register_runner(ORG, "a", json!({"runner_group": "gpu", "ephemeral": true}))
+        .await;
+    let labels = app
+        .send(
+            Method::PUT,
+            &format!("/orgs/octo-org/actions/runners/{}/labels", runner["id"]),
+            json!({"labels": ["big"]}),
+        )
+        .await;
+    let jit = app
+        .send(
+            Method::POST,
+            "/orgs/octo-org/actions/runners/generate-jitconfig",
+            json!({"name": "jit", "runner_group_id": group.body["id"], "labels": ["x"]}),
+        )
+        .await;
+    let groups_before = app.get("/orgs/octo-org/actions/runner-groups").await.body;
+    let runners_before = app.get(&runners_path(ORG)).await.body;
+    let uri_before = app.mock.uri();
+
+    // Act
+    stop(app).await;
+    let app = start().await;
+
+    // Assert: the same groups, their URLs on the new port.
+    let groups_after = app.get("/orgs/octo-org/actions/runner-groups").await.body;
+    assert_eq!(
+        groups_after.to_string(),
+        groups_before
+            .to_string()
+            .replace(&uri_before, &app.mock.uri()),
+        "own and inherited groups"
+    );
+    assert_eq!(groups_before["runner_groups"][1]["id"], shared.body["id"]);
+    assert_eq!(groups_before["runner_groups"][1]["inherited"], true);
+    assert_eq!(app.get(&runners_path(ORG)).await.body, runners_before);
+    assert_eq!(
+        runners_before["runners"][0]["labels"],
+        labels.body["labels"]
+    );
+    let started = app
+        .control(
+            Method::POST,
+            "/runners/jit",
+            Some(json!({"encoded_jit_config": jit.body["encoded_jit_config"]})),
+        )
+        .await;
+    assert_eq!(started.status, 200, "its configuration still starts it");
+    let next = app
+        .send(
+            Method::POST,
+            "/orgs/octo-org/actions/runner-groups",
+            json!({"name": "later"}),
+        )
+        .await;
+    assert!(
+        next.body["id"].as_i64() > group.body["id"].as_i64(),
+        "group ids are not handed out again"
+    );
+}

@@ -1,6 +1,7 @@
 //! Memory on its own: pages, ids, label sets, groups, names and tokens.
 
 use super::*;
+use crate::store::groups::GroupRow;
 
 fn memory_with_runners(count: i64) -> Memory {
     let mut memory = Memory::default();
@@ -129,4 +130,92 @@ fn a_full_scope_pushes_out_its_oldest_token() {
     memory.remove_expired_tokens(10);
     assert_eq!(memory.tokens(0).count(), 0);
     assert!(memory.scopes()[0].tokens[0].is_empty());
+}
+
+#[test]
+fn names_are_found_in_any_case_and_forgotten_with_their_runner() {
+    let mut memory = memory_with_runners(1_000);
+    let scope_id = 1;
+    let find = |memory: &Memory, name: &str| {
+        let scope = memory.scope_by_id(scope_id).unwrap();
+        memory.runner_named(scope, name).map(|r| r.id)
+    };
+
+    assert_eq!(find(&memory, "RUNNER-700"), Some(700));
+    memory.remove_runner(700);
+    memory.remove_runners(&[1, 2]);
+    assert_eq!(find(&memory, "runner-700"), None);
+    assert_eq!(find(&memory, "runner-2"), None);
+    assert_eq!(find(&memory, "runner-999"), Some(999));
+    assert_eq!(find(&memory, "runner-"), None);
+}
+
+fn group_row(id: i64, is_default: bool, name: &str) -> GroupRow {
+    GroupRow {
+        runner_group_id: id,
+        scope_id: 1,
+        name: name.to_owned(),
+        is_default,
+        visibility: "all".to_owned(),
+        allows_public_repositories: false,
+        restricted_to_workflows: false,
+        selected_workflows: "[]".to_owned(),
+        selected_ids: "[]".to_owned(),
+    }
+}
+
+#[test]
+fn runners_move_between_groups_and_a_deleted_groups_runners_go_to_the_default() {
+    let mut memory = memory_with_runners(0);
+    memory.add_group(group_row(2, true, "Default")).unwrap();
+    memory.add_group(group_row(5, false, "gpu")).unwrap();
+    for id in 1..=4 {
+        let name = format!("r{id}");
+        memory.add_runner(
+            1,
+            NewEntry {
+                id,
+                name: &name,
+                os: Os::Linux,
+                status: RunnerStatus::Online,
+                busy: false,
+                ephemeral: false,
+                group: Some(2),
+                version: None,
+                label_ids: &[1],
+            },
+        );
+    }
+
+    memory.move_runners(&[3, 1], 5);
+    let scope = memory.scope_by_id(1).unwrap();
+    assert_eq!(
+        memory.group_numbered(scope, 1).unwrap().runner_ids(),
+        [2, 4]
+    );
+    assert_eq!(
+        memory.group_numbered(scope, 5).unwrap().runner_ids(),
+        [1, 3]
+    );
+    assert!(
+        memory.group_numbered(scope, 2).is_none(),
+        "the default shows as 1"
+    );
+    assert_eq!(
+        memory.runner(scope.runner(3).unwrap()).runner_group_id,
+        None
+    );
+
+    memory.remove_group(5, 2);
+    memory.remove_runner(4);
+    let scope = memory.scope_by_id(1).unwrap();
+    assert!(memory.group(5).is_none());
+    assert_eq!(memory.default_group(scope).unwrap().runner_ids(), [1, 2, 3]);
+    assert_eq!(
+        memory
+            .groups_of(scope)
+            .map(|g| g.number())
+            .collect::<Vec<_>>(),
+        [1]
+    );
 }
