@@ -2,8 +2,10 @@
 //! and the gh CLI each walk the runner lifecycle in every scope (registration
 //! token, a runner registered through the control API, list and get, remove
 //! token, delete, 404), page through lists and read GitHub's errors their own
-//! way; schemathesis fuzzes every implemented operation against GitHub's GHES
-//! 3.1 description; and the server is checked over HTTPS.
+//! way; go-github, the client of Go runner managers, does the same and walks
+//! runner groups, labels and JIT configurations of GHES 3.22; schemathesis
+//! fuzzes every operation against GitHub's own descriptions; and the server
+//! is checked over HTTPS.
 //!
 //! Each client program lives beside this file and prints one line per check
 //! and a closing `N passed, M failed`. The clients are installed on first use
@@ -12,6 +14,7 @@
 //! Run one suite with its output: `cargo test --test clients gh -- --nocapture`.
 
 mod gh;
+mod gogithub;
 mod install;
 mod octokit;
 mod process;
