@@ -109,7 +109,7 @@ pub struct AccessList {
 
 /// GitHub's wording for a group that another scope manages.
 fn managed_elsewhere(group: &GroupView) -> Error {
-    Error::Unprocessable(format!(
+    custom(format!(
         "Runner group \"{}\" is shared by the enterprise and can only be changed there",
         group.name
     ))
@@ -296,7 +296,7 @@ impl Service {
         if let Some(name) = change.name.as_deref().map(str::trim) {
             check_group_name(name).map_err(|r| Error::invalid("RunnerGroup", "name", r))?;
             if group.is_default && name != &*group.name {
-                return Err(Error::Unprocessable(
+                return Err(custom(
                     "The default runner group cannot be renamed".to_owned(),
                 ));
             }
@@ -357,7 +357,7 @@ impl Service {
         let mut writer = self.writer().await?;
         let (group, _) = self.own_group(scope, number)?;
         if group.is_default {
-            return Err(Error::Unprocessable(
+            return Err(custom(
                 "The default runner group cannot be deleted".to_owned(),
             ));
         }
@@ -484,7 +484,7 @@ impl Service {
             return Err(Error::NotFound);
         }
         if group.is_default {
-            return Err(Error::Unprocessable(
+            return Err(custom(
                 "A runner leaves the default group by joining another group".to_owned(),
             ));
         }
@@ -586,7 +586,7 @@ impl Service {
         let mut writer = self.writer().await?;
         let (group, kind) = self.own_group(scope, number)?;
         if group.visibility != Visibility::Selected {
-            return Err(Error::Unprocessable(format!(
+            return Err(custom(format!(
                 "Runner group \"{}\" serves {} with visibility \"{}\"; set its visibility to \"selected\" to choose",
                 group.name,
                 match kind {
@@ -625,6 +625,14 @@ fn page_of<T>(mut all: Vec<T>, request: PageRequest) -> Page<Vec<T>> {
 
 fn json_list<T: serde::Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// GitHub's 422 for a rule of its own: `Validation Failed` with a `custom`
+/// error that says what is wrong.
+fn custom(message: impl Into<String>) -> Error {
+    Error::Validation(vec![
+        FieldError::new("RunnerGroup", "runner_group", "custom").with_message(message),
+    ])
 }
 
 /// A runner group's name as GitHub accepts it.

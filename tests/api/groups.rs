@@ -291,8 +291,10 @@ async fn deleting_a_group_returns_its_runners_to_the_default_group() {
         ["r1"]
     );
     assert_eq!(default.status, 422, "{:?}", default.body);
+    assert_eq!(default.body["message"], "Validation Failed");
+    assert_eq!(default.body["errors"][0]["code"], "custom");
     assert_eq!(
-        default.body["message"],
+        default.body["errors"][0]["message"],
         "The default runner group cannot be deleted"
     );
 }

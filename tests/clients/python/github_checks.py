@@ -1,15 +1,16 @@
-"""Schemathesis hooks for ghes-mock: GitHub's status codes beyond the
-GHES 3.1 description.
+"""Schemathesis hooks for ghes-mock: GitHub's status codes beyond its
+descriptions.
 
-The 3.1 description documents only each runner operation's success code, yet
-GitHub answers every operation with its generic client errors, and clients
-rely on them: 401 for missing or bad credentials, 404 for a runner that does
-not exist (or is another scope's), and 422 for invalid input and for deleting
-a busy runner. GitHub's later descriptions document some of them for the same
-operations (GHES 3.13 adds 422 to DELETE runner; the label operations on the
-same runner ids, from 3.4, declare 404). This check accepts the documented
-codes and those three, each only with GitHub's own error body; anything else
-is a failure, as with schemathesis's status_code_conformance.
+The descriptions document few errors (3.1 only each runner operation's
+success code), yet GitHub answers every operation with its generic client
+errors, and clients rely on them: 400 for a body that is not JSON, 401 for
+missing or bad credentials, 404 for a runner or group that does not exist
+(or is another scope's), and 422 for invalid input and for deleting a busy
+runner. Later descriptions document some of them for the same operations
+(GHES 3.13 adds 422 to DELETE runner; the label operations on the same
+runner ids, from 3.4, declare 404). This check accepts the documented codes
+and those four, each only with GitHub's own error body; anything else is a
+failure, as with schemathesis's status_code_conformance.
 """
 
 import schemathesis
@@ -18,6 +19,7 @@ DOCS = "https://docs.github.com/"
 
 # The error messages GitHub sends with each generic status.
 GITHUB_ERRORS = {
+    400: {"Problems parsing JSON"},
     401: {"Requires authentication", "Bad credentials"},
     404: {"Not Found"},
     422: {"Validation Failed"},
