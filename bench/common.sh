@@ -17,14 +17,19 @@ BIN=${CARGO_TARGET_DIR:-target}/release/ghes-mock
 API="http://127.0.0.1:$PORT/api/v3"
 MOCK="http://127.0.0.1:$PORT/_mock"
 
-# A fixture of N runners in one organization, every other one labelled gpu.
+# A fixture of N runners in one organization, every other one labelled gpu
+# and in the runner group gpu, beside the default group and eight more.
 seed() {
   python3 - "$1" >"$2" <<'PY'
 import json, sys
 n = int(sys.argv[1])
+groups = [{"scope": "orgs/octo-org", "name": name}
+          for name in ["gpu"] + [f"group-{i}" for i in range(8)]]
 runners = [{"scope": "orgs/octo-org", "name": f"runner-{i}", "labels": ["gpu"] if i % 2 else []}
            for i in range(n)]
-json.dump({"orgs": ["octo-org"], "runners": runners}, sys.stdout)
+for runner in runners[1::2]:
+    runner["runner_group"] = "gpu"
+json.dump({"orgs": ["octo-org"], "runner_groups": groups, "runners": runners}, sys.stdout)
 PY
 }
 

@@ -31,9 +31,13 @@ echo "phases: ${DURATION}s each, $CONNECTIONS connections, server on CPU $SERVER
 echo
 
 # --- 10,000 runners in one organization --------------------------------------
+# GHES 3.22 presents every operation and field measured here.
 seed 10000 "$WORK/seed10k.json"
-start --token-ttl 86400 --seed "$WORK/seed10k.json"
+start --token-ttl 86400 --ghes-version 3.22 --seed "$WORK/seed10k.json"
 RUNNER_ID=5000
+# The seed's gpu group, holding every other runner.
+GPU_GROUP=$(curl -s -H "Authorization: token bench" "$API/orgs/octo-org/actions/runner-groups" |
+  python3 -c 'import json, sys; print(next(g["id"] for g in json.load(sys.stdin)["runner_groups"] if g["name"] == "gpu"))')
 cat >"$WORK/post.lua" <<'LUA'
 wrk.method = "POST"
 LUA
@@ -43,6 +47,10 @@ RESULT[health]=$(load "$MOCK/health")
 RESULT[list1]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=1")
 RESULT[list300]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=300")
 RESULT[get]=$(load "$API/orgs/octo-org/actions/runners/$RUNNER_ID")
+RESULT[named]=$(load "$API/orgs/octo-org/actions/runners?name=runner-7777")
+RESULT[groups]=$(load "$API/orgs/octo-org/actions/runner-groups")
+RESULT[group1]=$(load "$API/orgs/octo-org/actions/runner-groups/$GPU_GROUP/runners?per_page=30&page=1")
+RESULT[group150]=$(load "$API/orgs/octo-org/actions/runner-groups/$GPU_GROUP/runners?per_page=30&page=150")
 RESULT[token]=$(load "$API/orgs/octo-org/actions/runners/registration-token" "$WORK/post.lua")
 # A scope keeps its newest 10,000 tokens: take the registration token after
 # the token phase.
@@ -58,17 +66,36 @@ request = function()
 end
 LUA
 RESULT[register]=$(load "$MOCK/runners" "$WORK/register.lua")
+cat >"$WORK/jit.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, nil, nil, string.format(
+    '{"name": "jit-%d-%d", "runner_group_id": 1, "labels": ["self-hosted", "linux", "x64"]}', os.time(), n))
+end
+LUA
+# The server makes the RSA key of JIT runners once, on the first request.
+curl -s -o /dev/null -X POST -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners/generate-jitconfig" \
+  -d '{"name": "jit-warm-up", "runner_group_id": 1, "labels": ["self-hosted"]}'
+RESULT[jit]=$(load "$API/orgs/octo-org/actions/runners/generate-jitconfig" "$WORK/jit.lua")
 stop
 
 ceiling=$(cut -d' ' -f1 <<<"${RESULT[health]}")
 printf '%-34s %10s %9s %9s %9s\n' "operation" "req/s" "p50 ms" "p99 ms" "vs health"
-for key in health list1 list300 get token register; do
+for key in health list1 list300 get named groups group1 group150 token register jit; do
   read -r rps p50 p99 <<<"${RESULT[$key]}"
   case $key in
     health) name="GET /_mock/health (ceiling)" ;;
     list1) name="list runners, page 1 of 334" ;;
     list300) name="list runners, page 300 of 334" ;;
     get) name="get runner" ;;
+    named) name="list runners, name filter" ;;
+    groups) name="list runner groups (10)" ;;
+    group1) name="list a group's runners, page 1" ;;
+    group150) name="list a group's runners, page 150" ;;
+    jit) name="POST generate-jitconfig" ;;
     token) name="POST registration-token" ;;
     register) name="POST /_mock/runners (register)" ;;
   esac
@@ -86,9 +113,19 @@ done
 echo "start-up to first answer, empty in-memory database: ${startup[*]} ms"
 
 seed 100000 "$WORK/seed100k.json"
-start --token-ttl 86400 --seed "$WORK/seed100k.json"
+start --token-ttl 86400 --ghes-version 3.22 --seed "$WORK/seed100k.json"
 seeded=$STARTED_MS
 curl -s -o /dev/null -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners?per_page=100&page=500"
 echo "start-up seeding 100,000 runners: ${seeded} ms"
 echo "peak RSS holding 100,000 runners: $(($(rss_kib VmHWM) / 1024)) MiB"
+# The name filter's cost must not grow with the runners: the same lookup at
+# ten times the runners, against the same ceiling.
+health100k=$(load "$MOCK/health")
+named100k=$(load "$API/orgs/octo-org/actions/runners?name=runner-77777")
 stop
+read -r rps10 _ <<<"${RESULT[named]}"
+read -r rps100 _ <<<"$named100k"
+read -r ceiling100 _ <<<"$health100k"
+printf 'name filter at 10,000 runners: %s req/s (%s%% of health); at 100,000: %s req/s (%s%% of health)\n' \
+  "$rps10" "$(awk -v a="$rps10" -v b="$ceiling" 'BEGIN { printf "%.0f", 100 * a / b }')" \
+  "$rps100" "$(awk -v a="$rps100" -v b="$ceiling100" 'BEGIN { printf "%.0f", 100 * a / b }')"

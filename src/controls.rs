@@ -111,6 +111,30 @@ impl GhesMock {
         self.service.register_runner(registration).await
     }
 
+    /// Makes an organization a member of an enterprise (or, with `None`, of
+    /// none), creating either on first use; returns the organization's id.
+    /// A member organization inherits the enterprise's runner groups that
+    /// serve it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let id = mock.set_org_enterprise("octo-org", Some("octo-enterprise")).await.unwrap();
+    /// let state = mock.state().await;
+    /// let org = state.scopes.iter().find(|s| s.id == id).unwrap();
+    /// assert_eq!(org.enterprise.as_deref(), Some("octo-enterprise"));
+    /// # }
+    /// ```
+    pub async fn set_org_enterprise(
+        &self,
+        org: &str,
+        enterprise: Option<&str>,
+    ) -> Result<i64, Error> {
+        let row = self.service.set_org_enterprise(org, enterprise).await?;
+        Ok(row.scope_id)
+    }
+
     /// Starts the runner of a JIT configuration (what generate-jitconfig
     /// answered as `encoded_jit_config`), as `run.sh --jitconfig` does: it
     /// comes online as a Linux x64 runner of the server's runner version.

@@ -587,26 +587,32 @@ pub struct SeedRunners {
     scope_index: HashMap<String, u32>,
     /// Every runner name, back to back.
     names: String,
-    label_lists: Vec<Vec<String>>,
-    label_index: HashMap<Vec<String>, u32>,
-    /// Each distinct (group, version) pair, most runners sharing one.
-    extras: Vec<(Option<String>, Option<String>)>,
-    extra_index: HashMap<(Option<String>, Option<String>), u32>,
+    /// Each distinct profile, most runners sharing one.
+    profiles: Vec<Profile>,
+    profile_index: HashMap<Profile, u32>,
     runners: Vec<PackedRunner>,
 }
 
+/// What many runners of a fixture have alike: labels, group, version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Profile {
+    labels: Vec<String>,
+    runner_group: Option<String>,
+    version: Option<String>,
+    ephemeral: bool,
+}
+
+/// 16 bytes a runner, and its name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct PackedRunner {
     /// Where its name ends in `names` (it starts where the last one ended).
     name_end: u32,
     scope: u32,
-    labels: u32,
-    extras: u32,
+    profile: u32,
     os: Os,
     architecture: Architecture,
     status: RunnerStatus,
     busy: bool,
-    ephemeral: bool,
 }
 
 /// A runner of [`SeedRunners`], borrowed.
@@ -670,23 +676,22 @@ impl SeedRunners {
     /// ```
     pub fn push(&mut self, runner: SeedRunner) {
         let scope = intern(&mut self.scope_index, &mut self.scopes, runner.scope);
-        let labels = intern(&mut self.label_index, &mut self.label_lists, runner.labels);
-        let extras = intern(
-            &mut self.extra_index,
-            &mut self.extras,
-            (runner.runner_group, runner.version),
-        );
+        let profile = Profile {
+            labels: runner.labels,
+            runner_group: runner.runner_group,
+            version: runner.version,
+            ephemeral: runner.ephemeral,
+        };
+        let profile = intern(&mut self.profile_index, &mut self.profiles, profile);
         self.names.push_str(&runner.name);
         self.runners.push(PackedRunner {
             name_end: index(self.names.len()),
             scope,
-            labels,
-            extras,
+            profile,
             os: runner.os,
             architecture: runner.architecture,
             status: runner.status,
             busy: runner.busy,
-            ephemeral: runner.ephemeral,
         });
     }
 
@@ -716,9 +721,17 @@ impl SeedRunners {
         &self.scopes
     }
 
-    /// Every distinct list of custom labels.
-    pub(crate) fn label_lists(&self) -> &[Vec<String>] {
-        &self.label_lists
+    /// Every custom label, a label once per distinct list it is in.
+    pub(crate) fn labels(&self) -> impl Iterator<Item = &str> {
+        self.profiles
+            .iter()
+            .flat_map(|p| p.labels.iter().map(String::as_str))
+    }
+
+    /// Gives back what growing the lists left spare.
+    fn shrink_to_fit(&mut self) {
+        self.names.shrink_to_fit();
+        self.runners.shrink_to_fit();
     }
 
     /// The runner at `index`, borrowed; `index` must be below `len()`.
@@ -730,7 +743,7 @@ impl SeedRunners {
     }
 
     fn row_from(&self, r: &PackedRunner, start: usize) -> SeedRow<'_> {
-        let (runner_group, version) = &self.extras[r.extras as usize];
+        let profile = &self.profiles[r.profile as usize];
         SeedRow {
             scope: &self.scopes[r.scope as usize],
             scope_index: r.scope as usize,
@@ -739,10 +752,10 @@ impl SeedRunners {
             architecture: r.architecture,
             status: r.status,
             busy: r.busy,
-            labels: &self.label_lists[r.labels as usize],
-            runner_group: runner_group.as_deref(),
-            ephemeral: r.ephemeral,
-            version: version.as_deref(),
+            labels: &profile.labels,
+            runner_group: profile.runner_group.as_deref(),
+            ephemeral: profile.ephemeral,
+            version: profile.version.as_deref(),
         }
     }
 
@@ -806,6 +819,7 @@ impl<'de> Deserialize<'de> for SeedRunners {
                 while let Some(runner) = seq.next_element::<SeedRunner>()? {
                     runners.push(runner);
                 }
+                runners.shrink_to_fit();
                 Ok(runners)
             }
         }
@@ -861,7 +875,7 @@ mod tests {
             ]
         );
         assert_eq!(seed.runners.scopes(), ["orgs/o", "repos/o/r"]);
-        assert_eq!(seed.runners.label_lists().len(), 2, "each list once");
+        assert_eq!(seed.runners.profiles.len(), 2, "each profile once");
         assert_eq!(seed.runners.get(2), Some(runners[2].clone()));
     }
 

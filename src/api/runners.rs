@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use super::extract::{JsonBody, Origin, RunnerId, UnusedBody};
+use super::extract::{Captures, JsonBody, Origin, RunnerId, UnusedBody};
 use super::pagination::ListQuery;
 use crate::app::AppState;
 use crate::error::Error;
@@ -210,7 +210,7 @@ async fn remove_custom_label_from_self_hosted_runner(
     State(state): State<AppState>,
     scope: Scope,
     RunnerId(runner_id): RunnerId,
-    super::extract::Captures(LabelName { name }): super::extract::Captures<LabelName>,
+    Captures(LabelName { name }): Captures<LabelName>,
 ) -> Result<Json<LabelList>, Error> {
     let change = LabelChange::Remove(name);
     let labels = state

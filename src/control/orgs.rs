@@ -5,7 +5,7 @@ use axum::extract::State;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::api::{JsonBody, Origin, organization};
+use crate::api::{Captures, JsonBody, Origin, organization};
 use crate::app::AppState;
 use crate::error::Error;
 
@@ -26,7 +26,7 @@ pub struct OrgPath {
 pub async fn set(
     State(state): State<AppState>,
     Origin(origin): Origin,
-    crate::api::Captures(OrgPath { org }): crate::api::Captures<OrgPath>,
+    Captures(OrgPath { org }): Captures<OrgPath>,
     JsonBody(membership): JsonBody<Membership>,
 ) -> Result<Json<Value>, Error> {
     let row = state

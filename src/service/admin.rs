@@ -282,7 +282,7 @@ impl Service {
 
 /// Seed runners unpacked and written per slice, so that a large fixture is
 /// never held unpacked whole.
-const SEED_SLICE: usize = 5_000;
+const SEED_SLICE: usize = 2_000;
 
 /// Writes the seed's scopes, groups, labels and runners in a few batches.
 async fn apply_seed(
@@ -350,13 +350,7 @@ async fn apply_seed(
         .iter()
         .map(|s| id_of(s.parse::<Scope>().ok()?))
         .collect();
-    let mut custom: Vec<&str> = seed
-        .runners
-        .label_lists()
-        .iter()
-        .flatten()
-        .map(|l| l.trim())
-        .collect();
+    let mut custom: Vec<&str> = seed.runners.labels().map(str::trim).collect();
     custom.sort_unstable();
     custom.dedup();
     labels::add_custom(&mut *conn, &custom).await?;

@@ -188,6 +188,12 @@ impl Service {
             jit_secret: Some(secret.clone()),
         };
         let stored = async {
+            if unknown.is_empty() {
+                // The usual case: one statement.
+                new.label_ids = names.iter().filter_map(|(_, id)| *id).collect();
+                let id = runners::insert(writer.conn()?, &new, now).await?;
+                return Ok((id, Vec::new()));
+            }
             let mut tx = sqlx::Connection::begin(writer.conn()?).await?;
             let added = labels::add_custom(&mut tx, &unknown).await?;
             new.label_ids = names

@@ -40,6 +40,26 @@ pub async fn after(
     .await
 }
 
+/// How many runners each scope and group holds.
+#[derive(Debug, Clone, FromRow)]
+pub struct CountRow {
+    pub scope_id: i64,
+    pub runner_group_id: Option<i64>,
+    pub count: i64,
+}
+
+/// The runner count of every scope and group, so that memory is loaded into
+/// lists of the right size.
+#[tracing::instrument(skip_all)]
+pub async fn counts(db: impl SqliteExecutor<'_>) -> Result<Vec<CountRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT scope_id, runner_group_id, count(*) AS count FROM runner
+          GROUP BY scope_id, runner_group_id",
+    )
+    .fetch_all(db)
+    .await
+}
+
 /// The id of the runner with this name (case-insensitively) in a scope.
 #[tracing::instrument(skip_all)]
 pub async fn id_by_name(

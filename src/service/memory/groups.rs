@@ -47,6 +47,10 @@ impl GroupEntry {
         slice(&self.runners, limit, offset)
     }
 
+    pub(super) fn reserve(&mut self, additional: usize) {
+        self.runners.reserve(additional);
+    }
+
     pub(super) fn add_runner(&mut self, runner_id: i64) {
         if let Err(at) = self.runners.binary_search(&runner_id) {
             self.runners.insert(at, runner_id);
@@ -203,7 +207,8 @@ impl Memory {
             let Some(entry) = self.runner_mut(runner_id) else {
                 continue;
             };
-            let from = entry.group.replace(to);
+            let from = entry.group();
+            entry.group = super::group_slot(Some(to));
             if let Some(group) = from.and_then(|id| self.groups.get_mut(&id)) {
                 group.remove_runner(runner_id);
             }

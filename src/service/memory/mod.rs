@@ -34,8 +34,9 @@ use crate::version::{Feature, GhesVersion};
 /// oldest, so a client asking in a loop cannot grow the mock without bound.
 pub const MAX_LIVE_TOKENS: usize = 10_000;
 
-/// Runners read from SQLite per query when loading.
-const LOAD_SLICE: u32 = 10_000;
+/// Runners read from SQLite per query when loading: small enough that the
+/// rows read are little beside the runners kept.
+const LOAD_SLICE: u32 = 2_000;
 
 #[derive(Debug, Default)]
 pub struct Memory {
@@ -48,8 +49,9 @@ pub struct Memory {
     labels: Labels,
     /// Runner groups by their stored id.
     groups: HashMap<i64, GroupEntry>,
-    /// Runner versions, each kept once.
-    versions: HashSet<Arc<str>>,
+    /// Runner versions, each kept once; a runner holds its place here.
+    versions: Vec<Arc<str>>,
+    version_places: HashMap<Arc<str>, u32>,
     /// Hashes runner names for every scope's [`NameIndex`].
     hasher: RandomState,
     tokens: HashMap<Arc<str>, TokenEntry>,
@@ -88,22 +90,36 @@ pub struct ScopeEntry {
     tokens: [VecDeque<Arc<str>>; 2],
 }
 
-/// A runner, small: a name, a few flags and a label set shared with every
-/// runner that has the same labels.
+/// A runner, small (48 bytes and its name): a few flags, its group and
+/// version as small numbers, and a label set shared with every runner that
+/// has the same labels.
 #[derive(Debug, Clone)]
 pub struct RunnerEntry {
     pub id: i64,
     pub name: Box<str>,
+    /// Interned: runners with the same labels share one set.
+    labels: Arc<LabelSet>,
+    /// The stored id of its group; 0 for none (a repository's runner).
+    group: u32,
+    /// Its version's place in [`Memory::versions`] plus one; 0 for none.
+    version: u32,
     pub os: Os,
     pub status: RunnerStatus,
     pub busy: bool,
     pub ephemeral: bool,
+}
+
+impl RunnerEntry {
     /// The stored id of its group; none for a repository's runner.
-    pub group: Option<i64>,
-    /// Shared with every runner of the same version.
-    pub version: Option<Arc<str>>,
-    /// Interned: runners with the same labels share one set.
-    labels: Arc<LabelSet>,
+    pub fn group(&self) -> Option<i64> {
+        (self.group != 0).then_some(i64::from(self.group))
+    }
+}
+
+/// A group's stored id as a runner holds it. Ids come from SQLite's sequence
+/// and stay far below 2^32; one beyond would read as no group.
+fn group_slot(group: Option<i64>) -> u32 {
+    group.and_then(|id| u32::try_from(id).ok()).unwrap_or(0)
 }
 
 /// A list of labels, in display order, with its JSON written once: label
@@ -201,6 +217,23 @@ impl Memory {
         for row in labels::all(&mut *conn).await? {
             memory.labels.insert(row);
         }
+        // Lists of the right size, rather than grown by doubling with the
+        // old and the new copy held at once.
+        let counts = runners::counts(&mut *conn).await?;
+        let mut per_scope: HashMap<i64, usize> = HashMap::new();
+        for row in &counts {
+            let count = usize::try_from(row.count).unwrap_or(0);
+            *per_scope.entry(row.scope_id).or_default() += count;
+            if let Some(group) = row
+                .runner_group_id
+                .and_then(|id| memory.groups.get_mut(&id))
+            {
+                group.reserve(count);
+            }
+        }
+        for (scope_id, count) in per_scope {
+            memory.reserve(scope_id, count);
+        }
         let mut last = 0;
         loop {
             let rows = runners::after(&mut *conn, last, LOAD_SLICE).await?;
@@ -234,6 +267,15 @@ impl Memory {
         self.add_runner(row.scope_id, entry)
             .map(drop)
             .ok_or_else(|| decode(format!("runner {} has no scope", row.runner_id)))
+    }
+
+    /// Makes room in a scope for `count` more runners.
+    fn reserve(&mut self, scope_id: i64, count: usize) {
+        if let Some(index) = self.scope_index_by_id(scope_id) {
+            let ScopeEntry { runners, names, .. } = &mut self.scopes[index];
+            runners.reserve(count);
+            names.reserve(&self.hasher, runners, count);
+        }
     }
 
     fn load_token(&mut self, row: &TokenRow) {
@@ -297,7 +339,7 @@ impl Memory {
             ephemeral: shown.ephemeral.then_some(entry.ephemeral),
             version: shown
                 .version
-                .then(|| entry.version.as_deref().map(str::to_owned)),
+                .then(|| self.version_of(entry).map(str::to_owned)),
             labels: self.labels_of(entry),
         }
     }
@@ -312,9 +354,15 @@ impl Memory {
             .collect()
     }
 
+    /// The runner application version a runner reported, if any.
+    pub fn version_of(&self, entry: &RunnerEntry) -> Option<&str> {
+        let place = usize::try_from(entry.version.checked_sub(1)?).ok()?;
+        self.versions.get(place).map(|v| &**v)
+    }
+
     /// The runner group id GitHub shows on a runner.
     fn group_number(&self, entry: &RunnerEntry) -> Option<i64> {
-        match entry.group {
+        match entry.group() {
             Some(id) => self.groups.get(&id).map(GroupEntry::number),
             // A repository's runners are in no group of their own; GitHub
             // shows them in the default one.
@@ -437,15 +485,17 @@ impl Memory {
         }
     }
 
-    /// The one shared copy of a runner version.
-    fn intern_version(&mut self, version: Option<&str>) -> Option<Arc<str>> {
-        let version = version?;
-        if let Some(known) = self.versions.get(version) {
-            return Some(known.clone());
+    /// A runner version's place plus one, the version kept once; 0 for none.
+    fn intern_version(&mut self, version: Option<&str>) -> u32 {
+        let Some(version) = version else { return 0 };
+        if let Some(&place) = self.version_places.get(version) {
+            return place;
         }
         let version: Arc<str> = version.into();
-        self.versions.insert(version.clone());
-        Some(version)
+        self.versions.push(version.clone());
+        let place = u32::try_from(self.versions.len()).unwrap_or(u32::MAX);
+        self.version_places.insert(version, place);
+        place
     }
 
     /// Adds a runner to its scope, in id order, and to its group.
@@ -453,6 +503,7 @@ impl Memory {
         let labels = self.labels.intern(runner.label_ids);
         let version = self.intern_version(runner.version);
         let index = self.scope_index_by_id(scope_id)?;
+        let group = group_slot(runner.group);
         if let Some(group) = runner.group.and_then(|id| self.groups.get_mut(&id)) {
             group.add_runner(runner.id);
         }
@@ -464,13 +515,13 @@ impl Memory {
             RunnerEntry {
                 id: runner.id,
                 name: runner.name.into(),
+                labels,
+                group,
+                version,
                 os: runner.os,
                 status: runner.status,
                 busy: runner.busy,
                 ephemeral: runner.ephemeral,
-                group: runner.group,
-                version,
-                labels,
             },
         );
         names.insert(hasher, runners, &runners[at]);
@@ -488,7 +539,7 @@ impl Memory {
             scope.names.remove(hasher, &removed.name, removed.id);
             Some(removed)
         })?;
-        if let Some(group) = removed.group.and_then(|id| self.groups.get_mut(&id)) {
+        if let Some(group) = removed.group().and_then(|id| self.groups.get_mut(&id)) {
             group.remove_runner(runner_id);
         }
         Some(removed)
@@ -505,7 +556,7 @@ impl Memory {
                 let keep = !gone.contains(&r.id);
                 if !keep {
                     names.remove(hasher, &r.name, r.id);
-                    groups.extend(r.group);
+                    groups.extend(r.group());
                 }
                 keep
             });
@@ -671,7 +722,7 @@ impl Serialize for RunnerJson<'_> {
             out.serialize_field("ephemeral", &entry.ephemeral)?;
         }
         if shown.version {
-            out.serialize_field("version", &entry.version.as_deref())?;
+            out.serialize_field("version", &self.memory.version_of(entry))?;
         }
         out.serialize_field("labels", &*entry.labels.json)?;
         out.end()

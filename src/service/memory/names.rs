@@ -48,6 +48,12 @@ impl NameIndex {
             .insert_unique(hash(state, &runner.name), runner.id, rehash);
     }
 
+    /// Makes room for `additional` more runners.
+    pub fn reserve(&mut self, state: &RandomState, runners: &[RunnerEntry], additional: usize) {
+        let rehash = |&id: &i64| by_id(runners, id).map_or(0, |r| hash(state, &r.name));
+        self.ids.reserve(additional, rehash);
+    }
+
     /// Drops a runner, which may already be gone from the runners.
     pub fn remove(&mut self, state: &RandomState, name: &str, id: i64) {
         if let Ok(entry) = self.ids.find_entry(hash(state, name), |&other| other == id) {
