@@ -123,7 +123,7 @@ check "GH_TOKEN is not sent to an Enterprise host" "1 gh: Requires authenticatio
 # The README's curl over HTTPS, trusting the certificate with --cacert.
 run curl -sS --cacert "$SSL_CERT_FILE" "https://localhost:${GH_HOST#*:}/api/v3/meta"
 check "readme: curl --cacert reaches https://localhost" \
-  '0 {"installed_version":"3.1.0","verifiable_password_authentication":true}' "$CODE $OUT"
+  '0 {"verifiable_password_authentication":true,"installed_version":"3.1.0"}' "$CODE $OUT"
 
 # The README's example, as written there: the five runners of the pages and
 # the busy one.
