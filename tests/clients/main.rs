@@ -2,8 +2,9 @@
 //! and the gh CLI each walk the runner lifecycle in every scope (registration
 //! token, a runner registered through the control API, list and get, remove
 //! token, delete, 404), page through lists and read GitHub's errors their own
-//! way; go-github, the client of Go runner managers, does the same and walks
-//! runner groups, labels and JIT configurations of GHES 3.22; schemathesis
+//! way, then walk the runner groups, labels and JIT configurations of a
+//! server presenting GHES 3.22, each with what it has for them; go-github,
+//! the client of Go runner managers, does the same at 3.22; schemathesis
 //! fuzzes every operation against GitHub's own descriptions; and the server
 //! is checked over HTTPS.
 //!

@@ -32,6 +32,24 @@ pub fn strict() -> GhesMockBuilder {
     )
 }
 
+/// The fixture of the servers presenting GHES 3.22 to the octokit, PyGithub
+/// and gh suites: an enterprise, its member organization, a repository, and
+/// the organization's runner group "seeded" serving that repository.
+pub const SEED_3_22: &str = r#"{
+    "enterprises": ["octo-enterprise"],
+    "orgs": [{"login": "octo-org", "enterprise": "octo-enterprise"}],
+    "repos": ["octo-org/octo-repo"],
+    "runner_groups": [
+        {"scope": "orgs/octo-org", "name": "seeded", "repositories": ["octo-org/octo-repo"]}
+    ]
+}"#;
+
+/// A server in strict mode presenting GHES 3.22, seeded with [`SEED_3_22`].
+pub fn strict_3_22() -> GhesMockBuilder {
+    let seed = ghes_mock::Seed::from_json(SEED_3_22).expect("the suites' fixture is valid");
+    strict().ghes_version("3.22").seed(seed)
+}
+
 /// Runs a client program on a blocking thread (the servers it talks to keep
 /// running on this runtime), prints its output, and checks that it passed:
 /// exit status 0 and a last line `N passed, 0 failed` with N > 0. Returns N.

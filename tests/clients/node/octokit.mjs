@@ -1,86 +1,43 @@
 // Drives ghes-mock with @octokit/rest the way runner tooling does: every
 // self-hosted runner method for organizations and repositories,
 // octokit.request for the enterprise routes, octokit.paginate, and the errors
-// octokit raises.
+// octokit raises; then, against a second server presenting GHES 3.22, runner
+// groups, runner labels, just-in-time runners, the name filter and the runner
+// fields of 3.22 (ghes-3.22.mjs).
 //
 // Input (environment):
-//   GHES_API_URL      http://127.0.0.1:PORT/api/v3 of a server in strict mode
-//   GHES_MOCK_URL     http://127.0.0.1:PORT, for the control API
-//   GHES_TOKEN        a token with admin:enterprise, admin:org and repo
-//   GHES_TLS_API_URL  https://127.0.0.1:PORT/api/v3 of a second server, whose
-//                     certificate NODE_EXTRA_CA_CERTS names
+//   GHES_API_URL       http://127.0.0.1:PORT/api/v3 of a server in strict mode
+//   GHES_MOCK_URL      http://127.0.0.1:PORT, for the control API
+//   GHES_TOKEN         a token with admin:enterprise, admin:org and repo
+//   GHES_TLS_API_URL   https://127.0.0.1:PORT/api/v3 of a second server, whose
+//                      certificate NODE_EXTRA_CA_CERTS names
+//   GHES_322_API_URL   http://127.0.0.1:PORT/api/v3 of a third server, in
+//                      strict mode, presenting GHES 3.22 and seeded as
+//                      ghes-3.22.mjs says
+//   GHES_322_MOCK_URL  http://127.0.0.1:PORT of that server
 // Output: one line per check, then "N passed, M failed"; exit 1 on a failure.
 
 import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
-import { RequestError } from "@octokit/request-error";
+
+import { ghes322 } from "./ghes-3.22.mjs";
+import { assertRequestError, check, control, counts, requestError, required } from "./harness.mjs";
 
 const API = required("GHES_API_URL");
 const MOCK = required("GHES_MOCK_URL");
 const TOKEN = required("GHES_TOKEN");
 const TLS_API = required("GHES_TLS_API_URL");
+const API_322 = required("GHES_322_API_URL");
+const MOCK_322 = required("GHES_322_MOCK_URL");
 const DOCS = "https://docs.github.com/enterprise-server@3.1/rest";
-
-let passed = 0;
-let failed = 0;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    console.error(`${name} is not set`);
-    process.exit(2);
-  }
-  return value;
-}
-
-/** Runs one named check; an exception or a failed assertion fails it. */
-async function check(name, body) {
-  try {
-    await body();
-    passed += 1;
-    console.log(`ok   ${name}`);
-  } catch (error) {
-    failed += 1;
-    console.log(`FAIL ${name}\n     ${String(error?.stack ?? error).replaceAll("\n", "\n     ")}`);
-  }
-}
-
-/** The RequestError a call rejects with. */
-async function requestError(promise) {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("the call succeeded; an error was expected");
-}
-
-function assertRequestError(error, status, message) {
-  assert.ok(error instanceof RequestError, `not a RequestError: ${error}`);
-  assert.equal(error.name, "HttpError");
-  assert.equal(error.status, status);
-  assert.equal(error.message, message);
-}
 
 /** Registers a runner through the control API, as ./config.sh would. */
 async function registerRunner(token, name, extra = {}) {
-  const response = await fetch(`${MOCK}/_mock/runners`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ token, name, ...extra }),
-  });
-  const body = await response.json();
-  assert.equal(response.status, 201, JSON.stringify(body));
-  return body;
+  return control(MOCK, "POST", "/runners", { token, name, ...extra }, 201);
 }
 
 async function setBusy(runnerId, busy) {
-  const response = await fetch(`${MOCK}/_mock/runners/${runnerId}`, {
-    method: "PATCH",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ busy }),
-  });
-  assert.equal(response.status, 200);
+  await control(MOCK, "PATCH", `/runners/${runnerId}`, { busy }, 200);
 }
 
 function assertToken(response) {
@@ -331,5 +288,7 @@ await check("readme: octokit over https with NODE_EXTRA_CA_CERTS", async () => {
   assert.match(token.token, /^[A-Z0-9]{29}$/);
 });
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+await ghes322({ api: API_322, mock: MOCK_322, token: TOKEN });
+
+console.log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exit(counts.failed === 0 ? 0 : 1);

@@ -16,6 +16,7 @@ Input (environment):
 Output: one line per check, then "N passed, M failed"; exit 1 on a failure.
 """
 
+import base64
 import datetime
 import importlib.metadata
 import json
@@ -23,17 +24,22 @@ import os
 import re
 import sys
 import traceback
+import urllib.error
 import urllib.request
 
 from github import Auth, BadCredentialsException, Github, GithubException, UnknownObjectException
 from github.PaginatedList import PaginatedList
 from github.SelfHostedActionsRunner import SelfHostedActionsRunner
+from github.SelfHostedActionsRunnerJitConfig import SelfHostedActionsRunnerJitConfig
 
 API = os.environ["GHES_API_URL"]
 MOCK = os.environ["GHES_MOCK_URL"]
 TOKEN = os.environ["GHES_TOKEN"]
 TLS_API = os.environ["GHES_TLS_API_URL"]
+API_322 = os.environ["GHES_322_API_URL"]
+MOCK_322 = os.environ["GHES_322_MOCK_URL"]
 DOCS = "https://docs.github.com/enterprise-server@3.1/rest"
+DOCS_322 = "https://docs.github.com/enterprise-server@3.22/rest"
 
 passed = 0
 failed = 0
@@ -66,21 +72,31 @@ def expect_error(exception_type, call):
     raise AssertionError(f"no {exception_type.__name__} raised")
 
 
-def control(method, path, body):
+def control(method, path, body, mock=MOCK):
     """A request to the control API, with plain urllib as a test fixture would."""
+    status, data = control_answer(method, path, body, mock)
+    assert 200 <= status < 300, (method, path, status, data)
+    return data
+
+
+def control_answer(method, path, body, mock=MOCK):
+    """The status and decoded body of a control request, errors included."""
     request = urllib.request.Request(
-        f"{MOCK}/_mock{path}",
+        f"{mock}/_mock{path}",
         data=json.dumps(body).encode(),
         method=method,
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read() or "null")
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read() or "null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or "null")
 
 
-def register_runner(token, name, **extra):
+def register_runner(token, name, mock=MOCK, **extra):
     """A runner registers with a registration token, as ./config.sh would."""
-    return control("POST", "/runners", {"token": token, "name": name, **extra})
+    return control("POST", "/runners", {"token": token, "name": name, **extra}, mock)
 
 
 def assert_token(token, expires_at):
@@ -363,6 +379,335 @@ def _():
     assert runners == [], runners
     token = org.create_self_hosted_runner_registration_token()
     assert_token(token.token, token.expires_at)
+
+
+# --- GHES 3.22: runner fields, the name filter, JIT runners, labels, groups --
+
+g322 = Github(
+    base_url=API_322,
+    auth=Auth.Token(TOKEN),
+    seconds_between_requests=None,
+    seconds_between_writes=None,
+    per_page=2,
+)
+requester322 = g322.requester
+GROUPS_322 = "/orgs/octo-org/actions/runner-groups"
+RUNNER_DOCS_322 = f"{DOCS_322}/actions/self-hosted-runners"
+GROUP_DOCS_322 = f"{DOCS_322}/actions/self-hosted-runner-groups"
+READ_ONLY = [("Linux", "read-only"), ("X64", "read-only"), ("self-hosted", "read-only")]
+
+
+@check("3.22: get_organization and get_repo fetch octo-org and octo-repo, with their ids")
+def _():
+    org = g322.get_organization("octo-org")
+    repo = g322.get_repo("octo-org/octo-repo")
+    assert org.url == f"{API_322}/orgs/octo-org", org.url
+    assert (repo.full_name, repo.owner.login) == ("octo-org/octo-repo", "octo-org")
+    assert org.id > 0 and repo.id > 0 and org.id != repo.id, (org.id, repo.id)
+    state["org-322"] = org
+    state["repo-322"] = repo
+
+
+org322 = state.get("org-322") or g322.get_organization("octo-org")
+repo322 = state.get("repo-322") or g322.get_repo("octo-org/octo-repo")
+
+
+def org_token_322():
+    return org322.create_self_hosted_runner_registration_token().token
+
+
+@check("3.22 runner groups (requester): octo-org's are Default (id 1) and the seeded one serving octo-repo")
+def _():
+    _, data = requester322.requestJsonAndCheck("GET", GROUPS_322)
+    groups = data["runner_groups"]
+    assert [(g["name"], g["default"], g["visibility"], g["inherited"]) for g in groups] == [
+        ("Default", True, "all", False),
+        ("seeded", False, "selected", False),
+    ], groups
+    assert groups[0]["id"] == 1 and groups[1]["id"] > 1, groups
+    _, access = requester322.requestJsonAndCheck("GET", f"{GROUPS_322}/{groups[1]['id']}/repositories")
+    assert [(r["id"], r["full_name"]) for r in access["repositories"]] == [(repo322.id, "octo-org/octo-repo")], access
+    state["seeded"] = groups[1]
+
+
+@check("3.22 runner fields: get_self_hosted_runner reads runner_group_id and ephemeral; raw_data keeps version")
+def _():
+    seeded = state["seeded"]
+    token = org_token_322()
+    once = register_runner(token, "py-once", MOCK_322, ephemeral=True, runner_group="seeded")
+    lasting = register_runner(token, "py-lasting", MOCK_322)
+    runner = org322.get_self_hosted_runner(once["id"])
+    assert (runner.name, runner.runner_group_id, runner.ephemeral) == ("py-once", seeded["id"], True)
+    # PyGithub 2.10 has no property for 3.17's version.
+    assert re.fullmatch(r"\d+\.\d+\.\d+", runner.raw_data["version"]), runner.raw_data
+    runner = org322.get_self_hosted_runner(lasting["id"])
+    assert (runner.name, runner.runner_group_id, runner.ephemeral) == ("py-lasting", 1, False)
+    state["lasting"] = lasting
+
+
+@check("3.22 name filter: get_self_hosted_runners(name=...) lists only the runner called so")
+def _():
+    runners = org322.get_self_hosted_runners(name="py-lasting")
+    assert runners.totalCount == 1, runners.totalCount
+    assert [(r.id, r.name) for r in runners] == [(state["lasting"]["id"], "py-lasting")]
+    nobody = org322.get_self_hosted_runners(name="nobody-is-called-so")
+    assert (nobody.totalCount, list(nobody)) == (0, [])
+
+
+# Labels: PyGithub has no methods for them.
+
+
+def labels_url(runner_id):
+    return f"{org322.url}/actions/runners/{runner_id}/labels"
+
+
+def label_pairs(data):
+    """The labels of a label answer {total_count, labels}, as sorted pairs."""
+    assert data["total_count"] == len(data["labels"]), data
+    return sorted((label["name"], label["type"]) for label in data["labels"])
+
+
+@check("3.22 labels (requester): GET lists a runner's read-only and custom labels")
+def _():
+    runner = register_runner(org_token_322(), "py-labelled", MOCK_322, labels=["gpu"])
+    _, data = requester322.requestJsonAndCheck("GET", labels_url(runner["id"]))
+    assert label_pairs(data) == sorted(READ_ONLY + [("gpu", "custom")]), data
+    state["labelled"] = runner
+
+
+@check("3.22 labels (requester): POST adds, PUT sets, DELETE …/labels/{name} removes one, case-insensitively")
+def _():
+    url = labels_url(state["labelled"]["id"])
+    _, data = requester322.requestJsonAndCheck("POST", url, input={"labels": ["fast"]})
+    assert label_pairs(data) == sorted(READ_ONLY + [("fast", "custom"), ("gpu", "custom")]), data
+    _, data = requester322.requestJsonAndCheck("PUT", url, input={"labels": ["Arm-Cross", "ssd"]})
+    assert label_pairs(data) == sorted(READ_ONLY + [("Arm-Cross", "custom"), ("ssd", "custom")]), data
+    _, data = requester322.requestJsonAndCheck("DELETE", f"{url}/arm-cross")
+    assert label_pairs(data) == sorted(READ_ONLY + [("ssd", "custom")]), data
+    runner = org322.get_self_hosted_runner(state["labelled"]["id"])
+    assert sorted((label["name"], label["type"]) for label in runner.labels) == label_pairs(data)
+
+
+@check("3.22 labels (requester): removing a read-only label raises GithubException 422 with GitHub's simple errors")
+def _():
+    url = labels_url(state["labelled"]["id"])
+    error = expect_error(GithubException, lambda: requester322.requestJsonAndCheck("DELETE", f"{url}/Linux"))
+    assert error.status == 422, error
+    assert error.data == {
+        "message": "Validation Failed",
+        "errors": ['"Linux" is a read-only label and cannot be removed'],
+        "documentation_url": f"{RUNNER_DOCS_322}#remove-a-custom-label-from-a-self-hosted-runner-for-an-organization",
+    }, error.data
+
+
+# Runner groups: PyGithub has no methods for them either.
+
+
+@check("3.22 runner groups (requester): create one (201); its runners page as a PaginatedList")
+def _():
+    status, _, body = requester322.requestJson(
+        "POST",
+        GROUPS_322,
+        input={"name": "py-group", "visibility": "selected", "selected_repository_ids": [repo322.id]},
+    )
+    assert status == 201, (status, body)
+    group = json.loads(body)
+    assert (group["name"], group["visibility"], group["default"], group["inherited"]) == (
+        "py-group",
+        "selected",
+        False,
+        False,
+    ), group
+    token = org_token_322()
+    names = [register_runner(token, f"py-grouped-{i}", MOCK_322, runner_group="py-group")["name"] for i in range(3)]
+    runners = PaginatedList(
+        SelfHostedActionsRunner,
+        requester322,
+        f"{API_322}{GROUPS_322}/{group['id']}/runners",
+        None,
+        list_item="runners",
+    )
+    # Two a page: totalCount reads rel="last" of a one-item page.
+    assert runners.totalCount == 3, runners.totalCount
+    assert [[r.name for r in runners.get_page(i)] for i in range(2)] == [names[0:2], names[2:3]]
+    assert [(r.name, r.runner_group_id) for r in runners] == [(name, group["id"]) for name in names]
+    state["py-group"] = group
+
+
+@check("3.22 runner groups (requester): visible_to_repository=octo-repo lists only the groups serving it")
+def _():
+    _, hidden = requester322.requestJsonAndCheck("POST", GROUPS_322, input={"name": "py-hidden", "visibility": "selected"})
+    try:
+        _, every = requester322.requestJsonAndCheck("GET", GROUPS_322)
+        assert [g["name"] for g in every["runner_groups"]] == ["Default", "seeded", "py-group", "py-hidden"], every
+        _, visible = requester322.requestJsonAndCheck("GET", GROUPS_322, parameters={"visible_to_repository": "octo-repo"})
+        assert [g["name"] for g in visible["runner_groups"]] == ["Default", "seeded", "py-group"], visible
+    finally:
+        requester322.requestJsonAndCheck("DELETE", f"{GROUPS_322}/{hidden['id']}")
+
+
+@check("3.22 runner groups (requester): a taken name raises GithubException 422 Validation Failed")
+def _():
+    error = expect_error(
+        GithubException, lambda: requester322.requestJsonAndCheck("POST", GROUPS_322, input={"name": "py-group"})
+    )
+    assert error.status == 422, error
+    assert error.data == {
+        "message": "Validation Failed",
+        "errors": [
+            {
+                "resource": "RunnerGroup",
+                "field": "name",
+                "code": "already_exists",
+                "message": 'A runner group named "py-group" already exists',
+            }
+        ],
+        "documentation_url": f"{GROUP_DOCS_322}#create-a-self-hosted-runner-group-for-an-organization",
+    }, error.data
+
+
+@check("3.22 runner groups (requester): an enterprise group serving octo-org is listed there as inherited")
+def _():
+    enterprise_groups = "/enterprises/octo-enterprise/actions/runner-groups"
+    _, group = requester322.requestJsonAndCheck(
+        "POST",
+        enterprise_groups,
+        input={"name": "py-enterprise-group", "visibility": "selected", "selected_organization_ids": [org322.id]},
+    )
+    try:
+        _, data = requester322.requestJsonAndCheck("GET", GROUPS_322)
+        inherited = [(g["id"], g["name"]) for g in data["runner_groups"] if g["inherited"]]
+        assert inherited == [(group["id"], "py-enterprise-group")], data
+    finally:
+        requester322.requestJsonAndCheck("DELETE", f"{enterprise_groups}/{group['id']}")
+    _, data = requester322.requestJsonAndCheck("GET", GROUPS_322)
+    assert [g["name"] for g in data["runner_groups"] if g["inherited"]] == [], data
+
+
+@check("3.22 runner groups (requester): deleting the group (204) sends its runners to Default")
+def _():
+    group = state["py-group"]
+    status, _, body = requester322.requestJson("DELETE", f"{GROUPS_322}/{group['id']}")
+    assert (status, body) == (204, ""), (status, body)
+    error = expect_error(
+        UnknownObjectException, lambda: requester322.requestJsonAndCheck("GET", f"{GROUPS_322}/{group['id']}")
+    )
+    assert error.data["message"] == "Not Found", error.data
+    runner = list(org322.get_self_hosted_runners(name="py-grouped-0"))
+    assert [(r.name, r.runner_group_id) for r in runner] == [("py-grouped-0", 1)]
+
+
+# Just-in-time runners: PyGithub's own method, for organizations.
+
+JIT_DOCS = f"{RUNNER_DOCS_322}#create-configuration-for-a-just-in-time-runner-for-an-organization"
+
+
+def jit_files(encoded):
+    """encoded_jit_config as run.sh --jitconfig reads it: base64 of a JSON
+    object mapping file names to base64 contents; the files, decoded."""
+    files = json.loads(base64.b64decode(encoded, validate=True))
+    return {name: base64.b64decode(content, validate=True).decode() for name, content in files.items()}
+
+
+def rsa_numbers(params):
+    """The integers of .credentials_rsaparams (base64, big-endian)."""
+    return {name: int.from_bytes(base64.b64decode(value, validate=True), "big") for name, value in params.items()}
+
+
+@check("3.22 jit: create_self_hosted_runner_jitconfig: the runner offline, ephemeral, os unknown, in the group")
+def _():
+    seeded = state["seeded"]
+    config = org322.create_self_hosted_runner_jitconfig(
+        "py-jit", seeded["id"], ["self-hosted", "jit", "Jit-Only"], work_folder="_py_work"
+    )
+    assert isinstance(config, SelfHostedActionsRunnerJitConfig), config
+    runner = config.runner
+    assert isinstance(runner, SelfHostedActionsRunner), runner
+    assert (runner.name, runner.status, runner.busy, runner.os, runner.ephemeral, runner.runner_group_id) == (
+        "py-jit",
+        "offline",
+        False,
+        "unknown",
+        True,
+        seeded["id"],
+    )
+    assert sorted((label["name"], label["type"]) for label in runner.labels) == [
+        ("Jit-Only", "custom"),
+        ("jit", "custom"),
+        ("self-hosted", "read-only"),
+    ], runner.labels
+    state["jit"] = config
+
+
+@check("3.22 jit: encoded_jit_config decodes to .runner, .credentials and .credentials_rsaparams")
+def _():
+    config = state["jit"]
+    files = jit_files(config.encoded_jit_config)
+    assert sorted(files) == [".credentials", ".credentials_rsaparams", ".runner"], sorted(files)
+    settings = json.loads(files[".runner"])
+    assert (
+        str(settings["AgentId"]),
+        settings["AgentName"],
+        str(settings["PoolId"]),
+        settings["PoolName"],
+        settings["WorkFolder"],
+        str(settings["Ephemeral"]).lower(),
+    ) == (str(config.runner.id), "py-jit", str(state["seeded"]["id"]), "seeded", "_py_work", "true"), settings
+    assert json.loads(files[".credentials"])["Scheme"] == "OAuth", files[".credentials"]
+    # The RSA key's parts agree, and it encrypts and decrypts.
+    k = rsa_numbers(json.loads(files[".credentials_rsaparams"]))
+    n, e, d, p, q = k["modulus"], k["exponent"], k["d"], k["p"], k["q"]
+    assert n == p * q and n.bit_length() >= 2048, n.bit_length()
+    assert (k["dp"], k["dq"], k["inverseQ"] * q % p) == (d % (p - 1), d % (q - 1), 1)
+    assert pow(pow(0x6768_6573, e, n), d, n) == 0x6768_6573
+
+
+@check("3.22 jit: POST /_mock/runners/jit starts it; get_self_hosted_runner reads it online")
+def _():
+    config = state["jit"]
+    assert org322.get_self_hosted_runner(config.runner.id).status == "offline"
+    started = control("POST", "/runners/jit", {"encoded_jit_config": config.encoded_jit_config}, MOCK_322)
+    assert (started["id"], started["status"]) == (config.runner.id, "online"), started
+    runner = org322.get_self_hosted_runner(config.runner.id)
+    assert (runner.status, runner.os, runner.busy, runner.ephemeral) == ("online", "linux", False, True)
+
+
+@check("3.22 jit: a config starts its runner once: the second start is 409")
+def _():
+    config = state["jit"]
+    status, body = control_answer("POST", "/runners/jit", {"encoded_jit_config": config.encoded_jit_config}, MOCK_322)
+    assert status == 409, (status, body)
+    assert body["message"] == f"The JIT configuration of runner {config.runner.id} has already started it", body
+
+
+@check("3.22 jit: a taken name raises GithubException 409 with GitHub's message")
+def _():
+    error = expect_error(GithubException, lambda: org322.create_self_hosted_runner_jitconfig("py-jit", 1, ["jit"]))
+    assert error.status == 409, error
+    assert error.data == {
+        "message": "Already exists - A runner with the name py-jit already exists.",
+        "documentation_url": JIT_DOCS,
+    }, error.data
+
+
+@check("3.22 jit: an unknown runner group raises UnknownObjectException (404)")
+def _():
+    error = expect_error(
+        UnknownObjectException, lambda: org322.create_self_hosted_runner_jitconfig("py-jit-nogroup", 999999, ["jit"])
+    )
+    assert error.data == {"message": "Not Found", "documentation_url": JIT_DOCS}, error.data
+
+
+@check("3.22 jit: no labels raises GithubException 422 with GitHub's simple errors; no runner is made")
+def _():
+    error = expect_error(GithubException, lambda: org322.create_self_hosted_runner_jitconfig("py-jit-nolabels", 1, []))
+    assert error.status == 422, error
+    assert error.data == {
+        "message": "Validation Failed",
+        "errors": ["labels must name 1 to 100 labels, not 0"],
+        "documentation_url": JIT_DOCS,
+    }, error.data
+    assert org322.get_self_hosted_runners(name="py-jit-nolabels").totalCount == 0
 
 
 print(f"PyGithub {importlib.metadata.version('PyGithub')}")
