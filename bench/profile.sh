@@ -7,6 +7,7 @@
 #   bench/profile.sh '/api/v3/orgs/octo-org/actions/runners/5000'
 #   METHOD=POST bench/profile.sh '/api/v3/orgs/octo-org/actions/runners/registration-token'
 #   SECONDS_OF_LOAD=20 bench/profile.sh
+#   SERVE_ARGS="--ghes-version 3.22" SCRIPT=my.lua bench/profile.sh PATH   # wrk builds each request
 #
 # perf (Debian's linux-perf) is installed when missing. The samples stay in
 # target/profiling/perf.data for `perf report -i target/profiling/perf.data`.
@@ -23,8 +24,13 @@ source bench/common.sh
 need perf linux-perf
 
 seed 10000 "$WORK/seed.json"
-start --token-ttl 86400 --seed "$WORK/seed.json"
-printf 'wrk.method = "%s"\n' "$METHOD" >"$WORK/method.lua"
+# shellcheck disable=SC2086 # SERVE_ARGS is a list of flags.
+start --token-ttl 86400 --seed "$WORK/seed.json" ${SERVE_ARGS:-}
+if [[ -n ${SCRIPT:-} ]]; then
+  cp "$SCRIPT" "$WORK/method.lua"
+else
+  printf 'wrk.method = "%s"\n' "$METHOD" >"$WORK/method.lua"
+fi
 
 perf record -F 2000 -g --call-graph fp -p "$SERVER" -o "$CARGO_TARGET_DIR/perf.data" \
   -- sleep "$SECONDS_OF_LOAD" 2>/dev/null &

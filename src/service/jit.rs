@@ -15,11 +15,13 @@ use rsa::traits::{PrivateKeyParts, PublicKeyParts};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
+use super::batch::{Asked, fail_all};
 use super::memory::NewEntry;
-use super::{Service, check_label, check_runner_name};
+use super::{Service, Writer, check_label, check_runner_name};
 use crate::error::Error;
 use crate::model::{Architecture, Os, Runner, RunnerStatus, Scope};
-use crate::store::{self, labels, runners};
+use crate::store::labels::LabelRow;
+use crate::store::{labels, runners};
 use crate::version::Feature;
 
 /// The body of "create configuration for a just-in-time runner".
@@ -115,7 +117,9 @@ impl Service {
 
     /// Makes an offline, ephemeral runner in the group given, and the
     /// configuration that starts it. `origin` is the server as the client
-    /// reached it, for the URLs in the configuration.
+    /// reached it, for the URLs in the configuration. Autoscalers ask for
+    /// JIT runners in bursts: requests that arrive together are written
+    /// together (see [`super::batch`]).
     #[tracing::instrument(skip(self, request), fields(name = %request.name))]
     pub async fn generate_jit_config(
         &self,
@@ -138,111 +142,21 @@ impl Service {
             return Err(invalid("work_folder must not be empty".to_owned()));
         }
         let key = self.runner_key().await?;
-        let now = self.clock.now_ms();
-        let mut writer = self.writer().await?;
-        let scope_id = writer.ensure_scope(scope).await?;
-        // The group, and every label name with its id if known.
-        let (group, pool_name, names) = {
-            let memory = self.memory();
-            let entry = memory.scope_by_id(scope_id).ok_or(Error::NotFound)?;
-            let (group, pool_name) = match scope {
-                Scope::Repo { .. } if request.runner_group_id == 1 => (None, "Default".to_owned()),
-                Scope::Repo { .. } => return Err(Error::NotFound),
-                _ => {
-                    let group = memory
-                        .group_numbered(entry, request.runner_group_id)
-                        .ok_or(Error::NotFound)?;
-                    (Some(group.id), group.name.to_string())
-                }
-            };
-            if memory.runner_named(entry, &request.name).is_some() {
-                return Err(name_taken(&request.name));
-            }
-            let mut names: Vec<(String, Option<i64>)> = Vec::new();
-            for label in &request.labels {
-                let label = label.trim();
-                if !names.iter().any(|(n, _)| n.eq_ignore_ascii_case(label)) {
-                    names.push((label.to_owned(), memory.label_id(label)));
-                }
-            }
-            (group, pool_name, names)
-        };
-        let unknown: Vec<&str> = names
-            .iter()
-            .filter(|(_, id)| id.is_none())
-            .map(|(n, _)| n.as_str())
-            .collect();
         let secret = uuid::Uuid::new_v4().to_string();
-        let mut new = runners::NewRunner {
-            id: None,
-            scope_id,
+        let ask = JitAsk {
+            scope: scope.clone(),
             name: request.name.trim().to_owned(),
-            os: Os::Unknown.as_str(),
-            architecture: Architecture::X64.as_str(),
-            status: RunnerStatus::Offline.as_str(),
-            busy: false,
-            label_ids: Vec::new(),
-            runner_group_id: group,
-            ephemeral: true,
-            version: None,
-            jit_secret: Some(secret.clone()),
+            group: request.runner_group_id,
+            labels: request.labels,
+            secret: secret.clone(),
+            now: self.clock.now_ms(),
         };
-        let stored = async {
-            if unknown.is_empty() {
-                // The usual case: one statement.
-                new.label_ids = names.iter().filter_map(|(_, id)| *id).collect();
-                let id = runners::insert(writer.conn()?, &new, now).await?;
-                return Ok((id, Vec::new()));
-            }
-            let mut tx = sqlx::Connection::begin(writer.conn()?).await?;
-            let added = labels::add_custom(&mut tx, &unknown).await?;
-            new.label_ids = names
-                .iter()
-                .filter_map(|(name, id)| {
-                    id.or_else(|| {
-                        added
-                            .iter()
-                            .find(|l| l.name.eq_ignore_ascii_case(name))
-                            .map(|l| l.label_id)
-                    })
-                })
-                .collect();
-            let id = runners::insert(&mut *tx, &new, now).await?;
-            tx.commit().await?;
-            Ok::<_, sqlx::Error>((id, added))
-        };
-        let (id, added) = match stored.await {
-            Ok(stored) => stored,
-            Err(error) if store::is_unique_violation(&error) => {
-                writer.settle();
-                return Err(name_taken(&request.name));
-            }
-            Err(error) => return Err(error.into()),
-        };
-        let runner = writer.apply(|memory| {
-            memory.add_labels(added);
-            let entry = NewEntry {
-                id,
-                name: &new.name,
-                os: Os::Unknown,
-                status: RunnerStatus::Offline,
-                busy: false,
-                ephemeral: true,
-                group,
-                version: None,
-                label_ids: &new.label_ids,
-            };
-            memory
-                .add_runner(scope_id, entry)
-                .cloned()
-                .map(|entry| memory.runner(&entry))
-        });
-        let runner = runner.ok_or(Error::NotFound)?;
+        let made = self.batched(&self.jit_asks, ask, make_runners).await?;
         let settings = json!({
-            "AgentId": id.to_string(),
-            "AgentName": runner.name,
+            "AgentId": made.runner.id.to_string(),
+            "AgentName": made.runner.name,
             "PoolId": request.runner_group_id.to_string(),
-            "PoolName": pool_name,
+            "PoolName": made.pool_name,
             "ServerUrl": format!("{origin}/_services/pipelines/ghes-mock"),
             "GitHubUrl": format!("{origin}/{}", github_path(scope)),
             "WorkFolder": work_folder,
@@ -264,7 +178,7 @@ impl Service {
             ".credentials_rsaparams": key.rsaparams,
         });
         Ok(JitConfig {
-            runner,
+            runner: made.runner,
             encoded_jit_config: STANDARD.encode(files.to_string()),
         })
     }
@@ -331,6 +245,192 @@ impl Service {
     pub fn has(&self, feature: Feature) -> bool {
         self.settings.version.has(feature)
     }
+}
+
+/// A JIT runner asked for, waiting for the writer's turn.
+#[derive(Debug)]
+pub(super) struct JitAsk {
+    scope: Scope,
+    name: String,
+    /// The group's number as GitHub shows it.
+    group: i64,
+    labels: Vec<String>,
+    secret: String,
+    now: i64,
+}
+
+/// A JIT runner made, and its group's name.
+#[derive(Debug)]
+pub(super) struct MadeRunner {
+    runner: Runner,
+    pool_name: String,
+}
+
+/// An ask that may be written, with what it resolved to.
+struct Checked {
+    asked: Asked<JitAsk, MadeRunner>,
+    scope_id: i64,
+    group: Option<i64>,
+    pool_name: String,
+    /// Every label name once, with its id when known.
+    labels: Vec<(String, Option<i64>)>,
+}
+
+/// Makes the asked runners in the writer's turn, one statement for the lot,
+/// and answers each ask: a name taken (in the scope, or earlier in the
+/// batch) or an unknown group is that ask's error alone.
+async fn make_runners(mut writer: Writer, asks: Vec<Asked<JitAsk, MadeRunner>>) {
+    let mut checked: Vec<Checked> = Vec::with_capacity(asks.len());
+    for asked in asks {
+        match check(&mut writer, &asked.ask, &checked).await {
+            Ok((scope_id, group, pool_name, labels)) => checked.push(Checked {
+                asked,
+                scope_id,
+                group,
+                pool_name,
+                labels,
+            }),
+            Err(error) => asked.answer(Err(error)),
+        }
+    }
+    if checked.is_empty() {
+        return;
+    }
+    if let Err(error) = write_runners(&mut writer, &mut checked).await {
+        let asks = checked.into_iter().map(|c| c.asked).collect();
+        fail_all(asks, &error);
+    }
+}
+
+/// The ask's scope, group and labels, unless its group is unknown or its
+/// name taken.
+async fn check(
+    writer: &mut Writer,
+    ask: &JitAsk,
+    before: &[Checked],
+) -> Result<(i64, Option<i64>, String, Vec<(String, Option<i64>)>), Error> {
+    let scope_id = writer.ensure_scope(&ask.scope).await?;
+    let memory = writer.memory();
+    let entry = memory.scope_by_id(scope_id).ok_or(Error::NotFound)?;
+    let (group, pool_name) = match ask.scope {
+        Scope::Repo { .. } if ask.group == 1 => (None, "Default".to_owned()),
+        Scope::Repo { .. } => return Err(Error::NotFound),
+        _ => {
+            let group = memory
+                .group_numbered(entry, ask.group)
+                .ok_or(Error::NotFound)?;
+            (Some(group.id), group.name.to_string())
+        }
+    };
+    let taken_before = before
+        .iter()
+        .any(|c| c.scope_id == scope_id && c.asked.ask.name.eq_ignore_ascii_case(&ask.name));
+    if taken_before || memory.runner_named(entry, &ask.name).is_some() {
+        return Err(name_taken(&ask.name));
+    }
+    let mut labels: Vec<(String, Option<i64>)> = Vec::new();
+    for label in &ask.labels {
+        let label = label.trim();
+        if !labels.iter().any(|(n, _)| n.eq_ignore_ascii_case(label)) {
+            labels.push((label.to_owned(), memory.label_id(label)));
+        }
+    }
+    Ok((scope_id, group, pool_name, labels))
+}
+
+/// Writes the checked runners, with the labels they bring, and answers them.
+async fn write_runners(writer: &mut Writer, checked: &mut Vec<Checked>) -> Result<(), Error> {
+    let mut unknown: Vec<&str> = checked
+        .iter()
+        .flat_map(|c| c.labels.iter())
+        .filter(|(_, id)| id.is_none())
+        .map(|(name, _)| name.as_str())
+        .collect();
+    unknown.sort_unstable_by_key(|name| name.to_ascii_lowercase());
+    unknown.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+    let (rows, inserted, added) = if unknown.is_empty() {
+        // The usual case: one statement.
+        let rows = new_rows(checked, &[]);
+        let inserted = runners::insert_all(writer.conn()?, &rows, now_of(checked)).await?;
+        (rows, inserted, Vec::new())
+    } else {
+        let mut tx = sqlx::Connection::begin(writer.conn()?).await?;
+        let added = labels::add_custom(&mut tx, &unknown).await?;
+        let rows = new_rows(checked, &added);
+        let inserted = runners::insert_all(&mut *tx, &rows, now_of(checked)).await?;
+        tx.commit().await?;
+        (rows, inserted, added)
+    };
+    let answers = writer.apply(|memory| {
+        memory.add_labels(added);
+        rows.iter()
+            .map(|row| {
+                let id = inserted
+                    .iter()
+                    .find(|i| i.scope_id == row.scope_id && i.name.eq_ignore_ascii_case(&row.name))?
+                    .runner_id;
+                let entry = NewEntry {
+                    id,
+                    name: &row.name,
+                    os: Os::Unknown,
+                    status: RunnerStatus::Offline,
+                    busy: false,
+                    ephemeral: true,
+                    group: row.runner_group_id,
+                    version: None,
+                    label_ids: &row.label_ids,
+                };
+                let entry = memory.add_runner(row.scope_id, entry)?.clone();
+                Some(memory.runner(&entry))
+            })
+            .collect::<Vec<_>>()
+    });
+    for (c, runner) in std::mem::take(checked).into_iter().zip(answers) {
+        let made = runner.map(|runner| MadeRunner {
+            runner,
+            pool_name: c.pool_name,
+        });
+        c.asked.answer(made.ok_or(Error::NotFound));
+    }
+    Ok(())
+}
+
+/// The rows of the checked runners, their labels' ids known or `added`.
+fn new_rows(checked: &[Checked], added: &[LabelRow]) -> Vec<runners::NewRunner> {
+    let id_of = |name: &str, id: Option<i64>| {
+        id.or_else(|| {
+            added
+                .iter()
+                .find(|l| l.name.eq_ignore_ascii_case(name))
+                .map(|l| l.label_id)
+        })
+    };
+    checked
+        .iter()
+        .map(|c| runners::NewRunner {
+            id: None,
+            scope_id: c.scope_id,
+            name: c.asked.ask.name.clone(),
+            os: Os::Unknown.as_str(),
+            architecture: Architecture::X64.as_str(),
+            status: RunnerStatus::Offline.as_str(),
+            busy: false,
+            label_ids: c
+                .labels
+                .iter()
+                .filter_map(|(name, id)| id_of(name, *id))
+                .collect(),
+            runner_group_id: c.group,
+            ephemeral: true,
+            version: None,
+            jit_secret: Some(c.asked.ask.secret.clone()),
+        })
+        .collect()
+}
+
+/// When the batch's runners were asked for: the latest ask's time.
+fn now_of(checked: &[Checked]) -> i64 {
+    checked.iter().map(|c| c.asked.ask.now).max().unwrap_or(0)
 }
 
 /// The scope as its URL on the GitHub host names it: `octo-org`,

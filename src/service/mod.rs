@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod batch;
 mod faults;
 mod groups;
 mod jit;
@@ -13,7 +14,7 @@ mod requests;
 mod runners;
 mod tokens;
 
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use sqlx::pool::PoolConnection;
@@ -62,8 +63,10 @@ pub struct Service {
     rate_limiter: RateLimiter,
     faults: FaultPlan,
     requests: RequestLog,
-    /// Token requests waiting for the writer's turn; see [`tokens`].
-    token_asks: Mutex<Vec<tokens::TokenAsk>>,
+    /// Token requests waiting for the writer's turn; see [`batch`].
+    token_asks: batch::Batch<tokens::TokenAsk, crate::model::Token>,
+    /// JIT runners waiting for the writer's turn.
+    jit_asks: batch::Batch<jit::JitAsk, jit::MadeRunner>,
     /// The RSA key of JIT configurations, made on first use; see [`jit`].
     jit_key: tokio::sync::OnceCell<jit::RunnerKey>,
 }
@@ -97,7 +100,8 @@ impl Service {
             rate_limiter: RateLimiter::new(config.rate_limit, config.registration_rate_limit),
             faults: FaultPlan::default(),
             requests: RequestLog::default(),
-            token_asks: Mutex::default(),
+            token_asks: batch::Batch::default(),
+            jit_asks: batch::Batch::default(),
             jit_key: tokio::sync::OnceCell::new(),
         };
         service.seed_if_new().await?;

@@ -2,8 +2,7 @@
 
 use uuid::Uuid;
 
-use tokio::sync::oneshot;
-
+use super::batch::{Asked, fail_all};
 use super::memory::TokenEntry;
 use super::{Service, Writer};
 use crate::clock::format_ms;
@@ -28,86 +27,45 @@ pub(super) fn new_token() -> String {
         .collect()
 }
 
-/// A token asked for, waiting for the writer's turn.
-///
-/// Token requests come in bursts (a fleet of CI jobs, an autoscaler scaling
-/// up), and each would be a write of its own. Instead, each request leaves
-/// its ask here and waits for the writer; whoever gets the writer's turn
-/// takes every ask waiting and writes them together, in one or two
-/// statements, then answers each. A request whose ask was taken by an
-/// earlier turn finds nothing left and just reads its answer.
+/// A token asked for, waiting for the writer's turn (see [`super::batch`]).
 #[derive(Debug)]
 pub(super) struct TokenAsk {
     scope: Scope,
     kind: TokenKind,
     expires_at: i64,
-    reply: oneshot::Sender<Result<Token, Error>>,
 }
 
 impl Service {
     /// A new token for the scope, live for the configured time on the mock
     /// clock. A scope holds at most 10,000 live tokens of each kind; the
-    /// oldest gives way.
+    /// oldest gives way. Token requests that arrive together are written
+    /// together.
     #[tracing::instrument(skip(self))]
     pub async fn create_token(&self, scope: &Scope, kind: TokenKind) -> Result<Token, Error> {
         let ttl = i64::try_from(self.settings.token_ttl.as_millis()).unwrap_or(i64::MAX);
-        let (reply, mut answer) = oneshot::channel();
-        self.asks().push(TokenAsk {
+        let ask = TokenAsk {
             scope: scope.clone(),
             kind,
             expires_at: self.clock.now_ms().saturating_add(ttl),
-            reply,
-        });
-        // An earlier turn may take this ask with its own and answer it while
-        // this request still waits for the writer: then it need not wait on.
-        let writer = tokio::select! {
-            answered = &mut answer => return answered_or_lost(answered),
-            writer = self.writer() => writer?,
         };
-        let asks = std::mem::take(&mut *self.asks());
-        if asks.is_empty() {
-            drop(writer);
-        } else {
-            // In a task of its own, so that a request that goes away cannot
-            // cut the batch short.
-            tokio::spawn(create_tokens(writer, asks));
-        }
-        answered_or_lost(answer.await)
+        self.batched(&self.token_asks, ask, create_tokens).await
     }
-
-    fn asks(&self) -> std::sync::MutexGuard<'_, Vec<TokenAsk>> {
-        self.token_asks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    }
-}
-
-/// The answer to an ask; an ask dropped unanswered means its batch died.
-fn answered_or_lost(
-    answered: Result<Result<Token, Error>, oneshot::error::RecvError>,
-) -> Result<Token, Error> {
-    answered.unwrap_or(Err(Error::Internal(sqlx::Error::WorkerCrashed)))
 }
 
 /// Writes the asked tokens in the writer's turn and answers each ask.
-async fn create_tokens(mut writer: Writer, asks: Vec<TokenAsk>) {
-    match write_tokens(&mut writer, &asks).await {
+async fn create_tokens(mut writer: Writer, asks: Vec<Asked<TokenAsk, Token>>) {
+    let wanted: Vec<&TokenAsk> = asks.iter().map(|a| &a.ask).collect();
+    match write_tokens(&mut writer, &wanted).await {
         Ok(tokens) => {
-            for (ask, token) in asks.into_iter().zip(tokens) {
-                let _ = ask.reply.send(Ok(token));
+            for (asked, token) in asks.into_iter().zip(tokens) {
+                asked.answer(Ok(token));
             }
         }
-        Err(error) => {
-            let cause = error.to_string();
-            for ask in asks {
-                let error = sqlx::Error::Protocol(cause.clone());
-                let _ = ask.reply.send(Err(Error::Internal(error)));
-            }
-        }
+        Err(error) => fail_all(asks, &error),
     }
 }
 
-async fn write_tokens(writer: &mut Writer, asks: &[TokenAsk]) -> Result<Vec<Token>, Error> {
+async fn write_tokens(writer: &mut Writer, asks: &[&TokenAsk]) -> Result<Vec<Token>, Error> {
     let mut rows = Vec::with_capacity(asks.len());
     for ask in asks {
         rows.push(tokens::TokenRow {

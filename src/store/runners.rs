@@ -138,6 +138,48 @@ pub async fn insert(
 /// JSON parameter, and a slice keeps that parameter small.
 const BATCH: usize = 5_000;
 
+/// Inserts the runners of a JSON array (`?1`) of [`NewRunner`]s, in order,
+/// created at `?2`.
+macro_rules! insert_from_json {
+    () => {
+        "INSERT INTO runner (runner_id, scope_id, name, os, architecture, status, busy,
+                             label_ids, created_at, status_changed_at, runner_group_id,
+                             ephemeral, version, jit_secret)
+         SELECT j.value ->> 'id', j.value ->> 'scope_id', j.value ->> 'name',
+                j.value ->> 'os', j.value ->> 'architecture', j.value ->> 'status',
+                j.value ->> 'busy', j.value -> 'label_ids', ?2, ?2,
+                j.value ->> 'runner_group_id', j.value ->> 'ephemeral',
+                j.value ->> 'version', j.value ->> 'jit_secret'
+           FROM json_each(?1) j ORDER BY j.key"
+    };
+}
+
+/// A runner just inserted: its new id, and what tells it from the others.
+#[derive(Debug, Clone, FromRow)]
+pub struct Inserted {
+    pub runner_id: i64,
+    pub scope_id: i64,
+    pub name: String,
+}
+
+/// Inserts a few runners in one statement; returns their ids.
+#[tracing::instrument(skip_all, fields(count = runners.len()))]
+pub async fn insert_all(
+    db: impl SqliteExecutor<'_>,
+    runners: &[NewRunner],
+    now_ms: i64,
+) -> Result<Vec<Inserted>, sqlx::Error> {
+    let batch = serde_json::to_string(runners).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query_as(concat!(
+        insert_from_json!(),
+        " RETURNING runner_id, scope_id, name"
+    ))
+    .bind(batch)
+    .bind(now_ms)
+    .fetch_all(db)
+    .await
+}
+
 /// Inserts many runners, in order, a few statements for the lot.
 #[tracing::instrument(skip_all, fields(count = runners.len()))]
 pub async fn insert_many(
@@ -147,21 +189,11 @@ pub async fn insert_many(
 ) -> Result<(), sqlx::Error> {
     for slice in runners.chunks(BATCH) {
         let batch = serde_json::to_string(slice).map_err(|e| sqlx::Error::Encode(e.into()))?;
-        sqlx::query(
-            "INSERT INTO runner (runner_id, scope_id, name, os, architecture, status, busy,
-                                 label_ids, created_at, status_changed_at, runner_group_id,
-                                 ephemeral, version, jit_secret)
-             SELECT j.value ->> 'id', j.value ->> 'scope_id', j.value ->> 'name',
-                    j.value ->> 'os', j.value ->> 'architecture', j.value ->> 'status',
-                    j.value ->> 'busy', j.value -> 'label_ids', ?2, ?2,
-                    j.value ->> 'runner_group_id', j.value ->> 'ephemeral',
-                    j.value ->> 'version', j.value ->> 'jit_secret'
-               FROM json_each(?1) j ORDER BY j.key",
-        )
-        .bind(&batch)
-        .bind(now_ms)
-        .execute(&mut *conn)
-        .await?;
+        sqlx::query(insert_from_json!())
+            .bind(&batch)
+            .bind(now_ms)
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -321,3 +321,63 @@ async fn the_library_starts_a_jit_runner() {
     assert_eq!(runner.os, ghes_mock::Os::Linux);
     assert_eq!(again.status(), 409);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn jit_runners_asked_for_at_once_are_each_made_once() {
+    let app = app().await;
+    let url = app.url(&jit_path("orgs/octo-org"));
+    let body = |name: String, label: &str| json!({"name": name, "runner_group_id": 1, "labels": ["self-hosted", label]});
+
+    // Act: a burst, with one name asked for twice and new labels among them.
+    let mut asks: Vec<Value> = (0..24)
+        .map(|i| body(format!("burst-{i}"), &format!("label-{}", i % 3)))
+        .collect();
+    asks.push(body("burst-0".to_owned(), "again"));
+    let mut burst = tokio::task::JoinSet::new();
+    for ask in asks {
+        let request = app
+            .client
+            .post(&url)
+            .header("Authorization", "token t")
+            .json(&ask);
+        burst.spawn(crate::helpers::read(request));
+    }
+    let answers = burst.join_all().await;
+
+    // Assert
+    let made: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a.status == 201)
+        .map(|a| &a.body["runner"])
+        .collect();
+    let refused: Vec<&Value> = answers
+        .iter()
+        .filter(|a| a.status != 201)
+        .map(|a| &a.body)
+        .collect();
+    assert_eq!(made.len(), 24, "{refused:?}");
+    assert_eq!(refused.len(), 1, "the name asked for twice");
+    assert_eq!(
+        refused[0]["message"],
+        "Already exists - A runner with the name burst-0 already exists."
+    );
+    let mut ids: Vec<i64> = made.iter().map(|r| r["id"].as_i64().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 24, "each its own id");
+    for runner in &made {
+        let name = runner["name"].as_str().unwrap();
+        let i: usize = name.trim_start_matches("burst-").parse().unwrap();
+        assert_eq!(
+            runner["labels"][1]["name"],
+            format!("label-{}", i % 3),
+            "{name}"
+        );
+        let listed = app
+            .get(&format!("/orgs/octo-org/actions/runners/{}", runner["id"]))
+            .await;
+        assert_eq!(listed.body, **runner);
+    }
+    let list = app.get("/orgs/octo-org/actions/runners?per_page=100").await;
+    assert_eq!(list.body["total_count"], 24);
+}
