@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::HeaderName;
-use axum::middleware::{Next, from_fn_with_state};
+use axum::http::header::DATE;
+use axum::http::{HeaderName, HeaderValue};
+use axum::middleware::{Next, from_fn_with_state, map_response_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use tower_http::request_id::{
@@ -38,6 +39,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-github-request-id");
 
 pub fn router(state: AppState) -> Router {
     let max_body_bytes = state.max_body_bytes;
+    let state_for_date = state.clone();
     // Layers run outside in, last added first: the request id is set before
     // the request's span is made, and copied onto the response inside it.
     // Each surface sets its own time limit, inside its own layers, so that a
@@ -63,6 +65,17 @@ pub fn router(state: AppState) -> Router {
                 .on_response(log_response),
         )
         .layer(SetRequestIdLayer::new(REQUEST_ID, GitHubRequestId))
+        .layer(map_response_with_state(state_for_date, dated))
+}
+
+/// Every answer is dated on the mock clock, as App clients read `Date` to
+/// correct their clocks when the server refuses a JWT's times.
+async fn dated(State(state): State<AppState>, mut response: Response) -> Response {
+    let now = std::time::SystemTime::from(state.service.clock().now());
+    if let Ok(date) = HeaderValue::from_str(&httpdate::fmt_http_date(now)) {
+        response.headers_mut().insert(DATE, date);
+    }
+    response
 }
 
 pub async fn not_found() -> Error {

@@ -5,7 +5,8 @@ use crate::error::Error;
 use crate::model::{Runner, RunnerStatus, Scope, Token, TokenKind};
 use crate::server::GhesMock;
 use crate::service::{
-    Fault, JitStart, LoggedRequest, MockState, Registration, RequestFilter, RunnerUpdate,
+    App, Fault, Installation, JitStart, LoggedRequest, MockState, NewApp, NewInstallation,
+    Registration, RequestFilter, RunnerUpdate,
 };
 
 impl GhesMock {
@@ -109,6 +110,67 @@ impl GhesMock {
     /// ```
     pub async fn register(&self, registration: Registration) -> Result<Runner, Error> {
         self.service.register_runner(registration).await
+    }
+
+    /// Creates a GitHub App; the mock makes its key unless one is given, and
+    /// then answers it in `private_key_pem`.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::{NewApp, NewInstallation};
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let app = mock
+    ///     .create_app(NewApp::new().permission("organization_self_hosted_runners", "write"))
+    ///     .await
+    ///     .unwrap();
+    /// let installation = mock.install_app(app.id, NewInstallation::new("orgs/octo-org")).await.unwrap();
+    /// assert_eq!(installation.repository_selection, "all");
+    /// # }
+    /// ```
+    pub async fn create_app(&self, app: NewApp) -> Result<App, Error> {
+        self.service.create_app(app).await
+    }
+
+    /// Installs an App on an account (`orgs/O`, `users/U`, `enterprises/E`).
+    pub async fn install_app(
+        &self,
+        app_id: i64,
+        installation: NewInstallation,
+    ) -> Result<Installation, Error> {
+        self.service.install_app(app_id, installation).await
+    }
+
+    /// A JWT the App signs now, valid nine minutes on the mock clock, for an
+    /// App whose private key the mock holds.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let app = mock.create_app(ghes_mock::NewApp::new()).await.unwrap();
+    /// let jwt = mock.app_jwt(app.id).unwrap();
+    /// let me = reqwest::Client::new().get(format!("{}/app", mock.api_url()))
+    ///     .bearer_auth(jwt).send().await.unwrap();
+    /// assert_eq!(me.status(), 200);
+    /// # }
+    /// ```
+    pub fn app_jwt(&self, app_id: i64) -> Result<String, Error> {
+        self.service.app_jwt(app_id)
+    }
+
+    /// A new installation token, as `POST /app/installations/{id}/access_tokens`
+    /// makes one with no narrowing.
+    pub async fn installation_token(
+        &self,
+        app_id: i64,
+        installation_id: i64,
+    ) -> Result<String, Error> {
+        let issued = self
+            .service
+            .create_installation_token(app_id, installation_id, Default::default())
+            .await?;
+        Ok(issued.token)
     }
 
     /// Makes an organization a member of an enterprise (or, with `None`, of

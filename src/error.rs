@@ -52,6 +52,19 @@ pub enum Error {
     /// unknown, expired, of the other kind or of another scope.
     #[error("{0}")]
     InvalidRunnerToken(String),
+    /// 401 with GitHub's own words: a JWT GitHub refuses, or an App
+    /// endpoint called without one.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: an installation token reaching what its installation may not.
+    #[error("Resource not accessible by integration")]
+    NotAccessibleByIntegration,
+    /// 403 with GitHub's own words.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: a JWT whose `iss` names no App.
+    #[error("Integration not found")]
+    IntegrationNotFound,
     /// Past the token's hourly budget.
     #[error("API rate limit exceeded for user ID 1.")]
     RateLimited,
@@ -187,7 +200,9 @@ impl Error {
         match self {
             Error::NotFound => StatusCode::NOT_FOUND,
             Error::RequiresAuthentication | Error::BadCredentials => StatusCode::UNAUTHORIZED,
-            Error::InvalidRunnerToken(_) => StatusCode::UNAUTHORIZED,
+            Error::InvalidRunnerToken(_) | Error::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Error::NotAccessibleByIntegration | Error::Forbidden(_) => StatusCode::FORBIDDEN,
+            Error::IntegrationNotFound => StatusCode::NOT_FOUND,
             Error::MissingScope | Error::RateLimited => StatusCode::FORBIDDEN,
             Error::Injected { status, .. } => *status,
             Error::ProblemsParsingJson => StatusCode::BAD_REQUEST,
@@ -220,7 +235,7 @@ impl IntoResponse for Error {
         let status = self.status();
         let message = self.to_string();
         let docs = match &self {
-            Error::BadCredentials => Docs::Generic,
+            Error::BadCredentials | Error::Unauthorized(_) => Docs::Generic,
             Error::RateLimited => Docs::RateLimiting,
             Error::Injected { status, .. } if is_rate_limit(*status) => Docs::RateLimiting,
             // A planned 401 reads as GitHub's answer to an unknown token.

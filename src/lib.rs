@@ -43,13 +43,15 @@ pub use config::{
 };
 pub use error::{Error, FieldError};
 pub use model::{
-    Architecture, Label, LabelKind, Os, Runner, RunnerStatus, Scope, Token, TokenKind, Visibility,
+    Architecture, Label, LabelKind, Os, Permissions, Runner, RunnerStatus, Scope, Token, TokenKind,
+    Visibility,
 };
-pub use seed::{Seed, SeedError, SeedGroup, SeedOrg, SeedRunner, SeedRunners};
+pub use seed::{Seed, SeedApp, SeedError, SeedGroup, SeedOrg, SeedRunner, SeedRunners};
 pub use server::{GhesMock, GhesMockBuilder, StartError};
 pub use service::{
-    Fault, GroupState, JitStart, LoggedRequest, MockState, Registration, RequestFilter, ScopeState,
-    TokenState,
+    App, Fault, GroupState, Installation, InstallationTokenState, JitStart, LoggedRequest,
+    MockState, NewApp, NewInstallation, Registration, RequestFilter, ScopeState, TokenState,
+    Webhook,
 };
 pub use tls::TlsError;
 pub use version::{Feature, GhesVersion};

@@ -1,5 +1,6 @@
 //! The shapes GitHub puts on the wire, and the small enums behind them.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -288,6 +289,11 @@ impl FromStr for Scope {
         }
     }
 }
+
+/// A GitHub App's or installation's permissions: a permission's name
+/// (`organization_self_hosted_runners`, `administration`, `metadata`, …) to
+/// its level, `read`, `write` or `admin`.
+pub type Permissions = BTreeMap<String, String>;
 
 /// A registration or remove token as the token endpoints answer it.
 ///

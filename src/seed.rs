@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::config::ApiToken;
-use crate::model::{Architecture, Os, RunnerStatus, Scope, Visibility};
+use crate::model::{Architecture, Os, Permissions, RunnerStatus, Scope, Visibility};
+use crate::service::{NewApp, NewInstallation, Webhook};
 
 /// A fixture: what a new database starts with, and what reset returns to.
 ///
@@ -46,6 +47,60 @@ pub struct Seed {
     /// Runners, in id order.
     #[serde(default)]
     pub runners: SeedRunners,
+    /// GitHub Apps, with their installations, in id order.
+    #[serde(default)]
+    pub apps: Vec<SeedApp>,
+}
+
+/// A GitHub App of a fixture, with its installations. An App given no key
+/// gets one made at start, kept for the server's life (a reset returns to
+/// the same key), and shown by `GET /_mock/apps` and the state.
+///
+/// ```
+/// let seed = ghes_mock::Seed::from_json(r#"{"apps": [{
+///     "name": "Scaler",
+///     "permissions": {"organization_self_hosted_runners": "write"},
+///     "installations": [{"account": "orgs/octo-org"}]
+/// }]}"#).unwrap();
+/// assert_eq!(seed.apps[0].installations[0].account, "orgs/octo-org");
+/// ```
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedApp {
+    /// As in [`NewApp::name`].
+    pub name: Option<String>,
+    /// What its installations may do, unless given their own.
+    #[serde(default)]
+    pub permissions: Permissions,
+    /// The webhook events it subscribes to.
+    #[serde(default)]
+    pub events: Vec<String>,
+    /// Where its webhooks go.
+    pub webhook: Option<Webhook>,
+    /// The key that verifies its JWTs.
+    pub public_key_pem: Option<String>,
+    /// Its private key.
+    pub private_key_pem: Option<String>,
+    /// Default `Iv1.` and 16 hex digits made at start.
+    pub client_id: Option<String>,
+    /// Where it is installed.
+    #[serde(default)]
+    pub installations: Vec<NewInstallation>,
+}
+
+impl SeedApp {
+    /// The App to create.
+    pub(crate) fn new_app(&self) -> NewApp {
+        NewApp {
+            name: self.name.clone(),
+            permissions: self.permissions.clone(),
+            events: self.events.clone(),
+            webhook: self.webhook.clone(),
+            public_key_pem: self.public_key_pem.clone(),
+            private_key_pem: self.private_key_pem.clone(),
+            client_id: self.client_id.clone(),
+        }
+    }
 }
 
 /// An organization of a fixture, written as its login or as
@@ -358,6 +413,7 @@ impl Seed {
             }
         }
         let groups = self.check_groups()?;
+        self.check_apps()?;
         let runners = &self.runners;
         for (i, runner) in runners.rows().enumerate() {
             let place = |field: &str| format!("runners[{i}].{field}");
@@ -417,6 +473,62 @@ impl Seed {
                     runner.name, runner.scope
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Checks the Apps and their installations.
+    fn check_apps(&self) -> Result<(), (String, String)> {
+        use crate::service::apps_checks;
+        let mut names = HashSet::new();
+        for (i, app) in self.apps.iter().enumerate() {
+            let place = |field: &str| format!("apps[{i}].{field}");
+            let reason = |e: crate::error::Error| match e {
+                crate::error::Error::Validation(errors) => errors
+                    .into_iter()
+                    .filter_map(|e| e.message)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                other => other.to_string(),
+            };
+            apps_checks::check_permissions(&app.permissions)
+                .map_err(|e| (place("permissions"), reason(e)))?;
+            if let Some(hook) = &app.webhook {
+                apps_checks::check_hook_url(&hook.url)
+                    .map_err(|e| (place("webhook.url"), reason(e)))?;
+            }
+            if app.public_key_pem.is_some() || app.private_key_pem.is_some() {
+                apps_checks::keys_of(&app.new_app())
+                    .map_err(|e| (place("private_key_pem"), reason(e)))?;
+            }
+            if let Some(name) = &app.name
+                && !names.insert(name.trim().to_lowercase())
+            {
+                return Err((
+                    place("name"),
+                    format!("an App named {name:?} is already here"),
+                ));
+            }
+            let mut accounts = HashSet::new();
+            for (j, installation) in app.installations.iter().enumerate() {
+                let place = |field: &str| format!("apps[{i}].installations[{j}].{field}");
+                let (kind, account) = apps_checks::parse_account(&installation.account)
+                    .map_err(|e| (place("account"), reason(e)))?;
+                if !accounts.insert(account.key()) {
+                    return Err((
+                        place("account"),
+                        format!("the App is already installed on {}", installation.account),
+                    ));
+                }
+                for (k, name) in installation.repositories.iter().flatten().enumerate() {
+                    apps_checks::repository_of(kind, &account, name)
+                        .map_err(|e| (place(&format!("repositories[{k}]")), reason(e)))?;
+                }
+                if let Some(permissions) = &installation.permissions {
+                    apps_checks::check_permissions(permissions)
+                        .map_err(|e| (place("permissions"), reason(e)))?;
+                }
+            }
         }
         Ok(())
     }
@@ -546,9 +658,30 @@ impl Seed {
             std::iter::once(g.scope.clone()).chain(repos)
         });
         let of_runners = self.runners.scopes.iter().cloned();
+        let of_apps = self
+            .apps
+            .iter()
+            .flat_map(|app| &app.installations)
+            .flat_map(|i| {
+                let account = crate::service::apps_checks::parse_account(&i.account).ok();
+                let repos = i
+                    .repositories
+                    .iter()
+                    .flatten()
+                    .map(|r| format!("repos/{r}"));
+                account
+                    .map(|(_, scope)| scope.to_string())
+                    .into_iter()
+                    .chain(repos)
+            });
         let mut seen = HashSet::new();
         named
-            .chain(of_groups.chain(of_runners).filter_map(|s| s.parse().ok()))
+            .chain(
+                of_groups
+                    .chain(of_runners)
+                    .chain(of_apps)
+                    .filter_map(|s| s.parse().ok()),
+            )
             .filter(|scope: &Scope| seen.insert(scope.key()))
             .collect()
     }

@@ -49,6 +49,8 @@ pub enum Feature {
     NameFilter,
     /// `ephemeral` on runners.
     Ephemeral,
+    /// `client_id` on App installations.
+    InstallationClientId,
     /// `version` on runners.
     RunnerVersion,
 }
@@ -68,13 +70,14 @@ impl Feature {
             Feature::JitConfig => 10,
             Feature::NameFilter => 11,
             Feature::Ephemeral => 12,
+            Feature::InstallationClientId => 14,
             Feature::RunnerVersion => 17,
         };
         GhesVersion { minor, patch: 0 }
     }
 
     /// Every feature, in the order they came.
-    pub const ALL: [Feature; 8] = [
+    pub const ALL: [Feature; 9] = [
         Feature::RunnerLabels,
         Feature::WorkflowRestrictions,
         Feature::GroupVisibilityFilter,
@@ -82,6 +85,7 @@ impl Feature {
         Feature::JitConfig,
         Feature::NameFilter,
         Feature::Ephemeral,
+        Feature::InstallationClientId,
         Feature::RunnerVersion,
     ];
 }

@@ -44,7 +44,8 @@ const CURRENT_DOCS_SINCE: u8 = 4;
 
 /// Every runner and runner group operation of GHES 3.22, generated from its
 /// description (`ghes-3.22-runners.json`), with the 3.1 reference links of
-/// those 3.1 had.
+/// those 3.1 had; then the GitHub App operations (`ghes-3.22-apps.json`),
+/// whose 3.1 links are the apps reference page's.
 pub const OPERATIONS: &[Operation] = &[
     op(
         "GET",
@@ -488,6 +489,76 @@ pub const OPERATIONS: &[Operation] = &[
         "actions/self-hosted-runners#remove-a-custom-label-from-a-self-hosted-runner-for-a-repository",
         true,
     ),
+    op(
+        "GET",
+        "/app",
+        Some("apps#get-the-authenticated-app"),
+        "apps/apps#get-the-authenticated-app",
+        false,
+    ),
+    op(
+        "GET",
+        "/app/installations",
+        Some("apps#list-installations-for-the-authenticated-app"),
+        "apps/apps#list-installations-for-the-authenticated-app",
+        false,
+    ),
+    op(
+        "GET",
+        "/app/installations/{installation_id}",
+        Some("apps#get-an-installation-for-the-authenticated-app"),
+        "apps/apps#get-an-installation-for-the-authenticated-app",
+        false,
+    ),
+    op(
+        "DELETE",
+        "/app/installations/{installation_id}",
+        Some("apps#delete-an-installation-for-the-authenticated-app"),
+        "apps/apps#delete-an-installation-for-the-authenticated-app",
+        false,
+    ),
+    op(
+        "POST",
+        "/app/installations/{installation_id}/access_tokens",
+        Some("apps#create-an-installation-access-token-for-an-app"),
+        "apps/apps#create-an-installation-access-token-for-an-app",
+        false,
+    ),
+    op(
+        "GET",
+        "/installation/repositories",
+        Some("apps#list-repositories-accessible-to-the-app-installation"),
+        "apps/installations#list-repositories-accessible-to-the-app-installation",
+        false,
+    ),
+    op(
+        "DELETE",
+        "/installation/token",
+        Some("apps#revoke-an-installation-access-token"),
+        "apps/installations#revoke-an-installation-access-token",
+        false,
+    ),
+    op(
+        "GET",
+        "/orgs/{org}/installation",
+        Some("apps#get-an-organization-installation-for-the-authenticated-app"),
+        "apps/apps#get-an-organization-installation-for-the-authenticated-app",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/installation",
+        Some("apps#get-a-repository-installation-for-the-authenticated-app"),
+        "apps/apps#get-a-repository-installation-for-the-authenticated-app",
+        false,
+    ),
+    op(
+        "GET",
+        "/users/{username}/installation",
+        Some("apps#get-a-user-installation-for-the-authenticated-app"),
+        "apps/apps#get-a-user-installation-for-the-authenticated-app",
+        false,
+    ),
 ];
 
 /// The operation behind a matched route (`/api/v3/orgs/{org}/actions/runners`).
@@ -591,7 +662,11 @@ mod tests {
 
     #[test]
     fn the_table_holds_every_operation_once_and_3_1_links_for_the_3_1_surface() {
-        assert_eq!(OPERATIONS.len(), 62, "63 in the description, /meta aside");
+        assert_eq!(
+            OPERATIONS.len(),
+            62 + 10,
+            "63 runner operations, /meta aside, and 10 App ones"
+        );
         for (i, op) in OPERATIONS.iter().enumerate() {
             assert!(
                 !OPERATIONS[..i]
@@ -603,6 +678,10 @@ mod tests {
             );
         }
         let legacy = OPERATIONS.iter().filter(|op| op.legacy.is_some()).count();
-        assert_eq!(legacy, 44, "45 operations in 3.1, /meta aside");
+        assert_eq!(
+            legacy,
+            44 + 10,
+            "45 runner operations in 3.1, /meta aside, and the Apps'"
+        );
     }
 }

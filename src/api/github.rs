@@ -23,10 +23,15 @@ use crate::service::{
     LoggedRequest, Principal, RateStatus, Resource, accepted_scopes, redacted_path,
 };
 
-/// Whom a request's rate-limit budget belongs to: its token, or the
-/// anonymous caller. Never logged.
+/// Whom a request's rate-limit budget belongs to: its token, the App or
+/// installation behind it, or the anonymous caller. Never logged.
 #[derive(Debug, Clone)]
 pub struct Caller(pub String);
+
+/// The credential an installation's request came with, for the operation
+/// that revokes it. Never logged.
+#[derive(Debug, Clone)]
+pub struct Credential(pub String);
 
 /// Bodies larger than this are not buffered for an ETag (no list page comes
 /// near it).
@@ -135,8 +140,16 @@ async fn answer(
         }
     }
 
-    let principal = match credential.and_then(|token| service.auth().authenticate(token.as_deref()))
-    {
+    let credential = match credential {
+        Ok(credential) => credential,
+        Err(error) => {
+            let rate = service
+                .rate_limiter()
+                .peek(&caller.0, asked.resource, now());
+            return (error.into_response(), rate);
+        }
+    };
+    let principal = match service.authenticate(credential.as_deref()) {
         Ok(principal) => principal,
         Err(error) => {
             return (
@@ -147,6 +160,10 @@ async fn answer(
             );
         }
     };
+    // An App and an installation have budgets of their own, whatever token
+    // they present.
+    let budget = principal.budget().map(Caller);
+    let caller = budget.as_ref().unwrap_or(caller);
     let limited = if asked.matched.as_deref() == Some("/api/v3/rate_limit") {
         Ok(service
             .rate_limiter()
@@ -157,6 +174,9 @@ async fn answer(
     let mut response = match limited {
         Err(rate) => return (Error::RateLimited.into_response(), rate),
         Ok(_) => {
+            if let (Principal::Installation(_), Some(token)) = (&principal, credential) {
+                request.extensions_mut().insert(Credential(token));
+            }
             request.extensions_mut().insert(principal.clone());
             request.extensions_mut().insert(caller.clone());
             next.run(request).await

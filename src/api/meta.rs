@@ -193,6 +193,15 @@ pub(crate) fn organization(origin: &str, id: i64, login: &str) -> Value {
     })
 }
 
+/// An account as a `simple-user`: an organization's owner of repositories,
+/// or, with `kind` `User`, a user.
+pub(super) fn account(origin: &str, id: i64, login: &str, kind: &str) -> Value {
+    let mut body = user(origin, id, login);
+    body["node_id"] = Value::String(node_id(kind, id));
+    body["type"] = Value::String(kind.to_owned());
+    body
+}
+
 fn user(origin: &str, id: i64, login: &str) -> Value {
     let segment = path_segment(login);
     let api = format!("{origin}/api/v3/users/{segment}");
@@ -219,7 +228,7 @@ fn user(origin: &str, id: i64, login: &str) -> Value {
 }
 
 /// GitHub's legacy global node id: base64 of `04:Type<id>`.
-fn node_id(kind: &str, id: i64) -> String {
+pub(super) fn node_id(kind: &str, id: i64) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(format!("0{}:{kind}{id}", kind.len()))
 }
@@ -227,7 +236,7 @@ fn node_id(kind: &str, id: i64) -> String {
 /// A name as one segment of a URL path: GitHub's own names pass unchanged,
 /// anything else a client put in the request path is percent-encoded, so the
 /// URLs in a body stay URLs.
-fn path_segment(name: &str) -> String {
+pub(super) fn path_segment(name: &str) -> String {
     name.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {

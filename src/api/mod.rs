@@ -1,5 +1,6 @@
 //! The GitHub surface under `/api/v3`: thin handlers over the service.
 
+mod apps;
 mod docs;
 mod extract;
 pub(crate) mod github;
@@ -41,6 +42,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             "/orgs/{org}/actions/runner-groups",
             groups::routes(GroupKind::Org),
         )
+        .merge(apps::routes())
         .route("/meta", get(meta::get_meta))
         .route("/rate_limit", get(meta::get_rate_limit))
         .route("/orgs/{org}", get(meta::get_org))

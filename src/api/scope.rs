@@ -4,16 +4,18 @@
 use std::collections::HashMap;
 
 use axum::extract::{FromRequestParts, Path};
+use axum::http::Method;
 use axum::http::request::Parts;
 
+use crate::app::AppState;
 use crate::error::Error;
 use crate::model::Scope;
 use crate::service::Principal;
 
-impl<S: Send + Sync> FromRequestParts<S> for Scope {
+impl FromRequestParts<AppState> for Scope {
     type Rejection = Error;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
         // Nested routes see the outer captures, so the keys present tell the
         // scope: `enterprise`, `org`, or `owner` and `repo`.
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
@@ -24,7 +26,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Scope {
             .extensions
             .get::<Principal>()
             .unwrap_or(&Principal::Anonymous);
-        principal.authorize(&scope)?;
+        let write = parts.method != Method::GET && parts.method != Method::HEAD;
+        state.service.authorize(principal, &scope, write)?;
         tracing::Span::current().record("scope", tracing::field::display(&scope));
         Ok(scope)
     }

@@ -2,6 +2,7 @@
 //! real GHES cannot. It goes through the same service as the GitHub surface.
 
 mod admin;
+mod apps;
 mod faults;
 mod orgs;
 mod runners;
@@ -27,6 +28,9 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let guarded = Router::new()
         .route("/runners/{runner_id}", patch(runners::update))
         .route("/orgs/{org}", put(orgs::set))
+        .route("/apps", post(apps::create).get(apps::list))
+        .route("/apps/{app_id}/installations", post(apps::install))
+        .route("/apps/{app_id}/jwt", post(apps::jwt))
         .route("/reset", post(admin::reset))
         .route("/state", get(admin::state))
         .route("/clock", put(admin::set_clock).get(admin::clock))

@@ -6,15 +6,16 @@ use serde::Serialize;
 use sqlx::Connection;
 
 use super::Service;
+use super::apps::{App, Installation, app_row, parse_account, to_json};
 use super::memory::{Memory, ScopeEntry};
 use super::runners::label_names;
 use crate::clock::format_ms;
 use crate::error::Error;
 use crate::model::{Runner, Scope};
-use crate::seed::{DEFAULT_GROUP, Seed};
+use crate::seed::{DEFAULT_GROUP, Seed, SeedApp};
 use crate::store::groups::GroupRow;
 use crate::store::scopes::ScopeRow;
-use crate::store::{Store, groups, labels, runners, scopes, tokens};
+use crate::store::{Store, apps, groups, labels, runners, scopes, tokens};
 
 /// Far enough for any expiry or sweep a test needs, near enough for the
 /// calendar arithmetic never to overflow.
@@ -46,6 +47,26 @@ pub struct MockState {
     pub scopes: Vec<ScopeState>,
     /// Tokens that have not expired.
     pub tokens: Vec<TokenState>,
+    /// GitHub Apps.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<App>,
+    /// Their installations.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub installations: Vec<Installation>,
+    /// Installation tokens that have not expired.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub installation_tokens: Vec<InstallationTokenState>,
+}
+
+/// A live installation token, in [`MockState`].
+#[derive(Debug, Clone, Serialize)]
+pub struct InstallationTokenState {
+    /// The token itself (`ghs_…`).
+    pub token: String,
+    /// The installation it works for.
+    pub installation_id: i64,
+    /// When it stops working, on the mock clock.
+    pub expires_at: String,
 }
 
 /// A scope and its runners, in [`MockState`].
@@ -229,11 +250,25 @@ impl Service {
                 expires_at: format_ms(entry.expires_at),
             })
             .collect();
+        let mut installation_tokens: Vec<InstallationTokenState> = memory
+            .installation_tokens(now)
+            .map(|(token, entry)| InstallationTokenState {
+                token: token.to_owned(),
+                installation_id: entry.installation_id,
+                expires_at: format_ms(entry.expires_at),
+            })
+            .collect();
+        installation_tokens
+            .sort_by(|a, b| (&a.expires_at, &a.token).cmp(&(&b.expires_at, &b.token)));
+        drop(memory);
         Ok(MockState {
             now: format_ms(now),
             clock_offset_seconds: self.clock.offset_seconds(),
             scopes,
             tokens,
+            apps: self.app_views(),
+            installations: self.installation_views(),
+            installation_tokens,
         })
     }
 
@@ -246,7 +281,11 @@ impl Service {
         let forget_before = now.saturating_sub(EXPIRED_TOKENS_KEPT_MS);
         let mut writer = self.writer().await?;
         tokens::delete_expired(writer.conn()?, forget_before).await?;
-        writer.apply(|memory| memory.remove_expired_tokens(forget_before));
+        apps::delete_expired_tokens(writer.conn()?, forget_before).await?;
+        writer.apply(|memory| {
+            memory.remove_expired_tokens(forget_before);
+            memory.remove_expired_installation_tokens(forget_before);
+        });
         let Some(age) = self.settings.offline_runner_max_age else {
             return Ok(0);
         };
@@ -278,6 +317,45 @@ impl Service {
         self.sweep().await?;
         Ok(format_ms(self.clock.now_ms()))
     }
+}
+
+/// Writes a fixture's App and its installations.
+async fn seed_app(
+    conn: &mut sqlx::SqliteConnection,
+    app: &SeedApp,
+    id_of: &impl Fn(Scope) -> Option<i64>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let refused = |e: Error| sqlx::Error::Protocol(e.to_string());
+    let row = app_row(&app.new_app(), now_ms).map_err(refused)?;
+    let app_id = apps::insert_app(&mut *conn, &row).await?;
+    for installation in &app.installations {
+        let (kind, account) = parse_account(&installation.account).map_err(refused)?;
+        let account_id = id_of(account).ok_or(sqlx::Error::RowNotFound)?;
+        let repository_ids: Option<Vec<i64>> = installation.repositories.as_ref().map(|names| {
+            names
+                .iter()
+                .filter_map(|name| id_of(format!("repos/{name}").parse().ok()?))
+                .collect()
+        });
+        let row = apps::InstallationRow {
+            installation_id: 0,
+            app_id,
+            account_kind: kind.as_str().to_owned(),
+            account_id,
+            repository_ids: repository_ids.as_deref().map(to_json),
+            permissions: to_json(
+                installation
+                    .permissions
+                    .as_ref()
+                    .unwrap_or(&app.permissions),
+            ),
+            events: to_json(installation.events.as_ref().unwrap_or(&app.events)),
+            created_at: now_ms,
+        };
+        apps::insert_installation(&mut *conn, &row).await?;
+    }
+    Ok(())
 }
 
 /// Seed runners unpacked and written per slice, so that a large fixture is
@@ -335,6 +413,9 @@ async fn apply_seed(
                 .map_err(|e| sqlx::Error::Encode(e.into()))?,
         };
         groups::insert(&mut *conn, &row).await?;
+    }
+    for app in &seed.apps {
+        seed_app(&mut *conn, app, &id_of, now_ms).await?;
     }
     // Each group's id by (scope id, lowercase name); the default group
     // under its name too.

@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 
+use super::Service;
+use super::apps::Grant;
+use super::jwt;
 use crate::config::ApiToken;
 use crate::error::Error;
 use crate::model::Scope;
@@ -25,6 +28,10 @@ pub enum Principal {
     /// In open mode every token has every scope.
     AnyScope,
     Scoped(Vec<String>),
+    /// A GitHub App, by a JWT it signed: its id.
+    App(i64),
+    /// An App's installation, by one of its tokens.
+    Installation(Box<Grant>),
 }
 
 /// The OAuth scopes that open each kind of scope's runner endpoints.
@@ -92,25 +99,106 @@ impl Auth {
 }
 
 impl Principal {
-    /// Whether this caller may use the runner endpoints of `scope`.
+    /// Whether this caller may use the runner endpoints of `scope`, as far
+    /// as its token's OAuth scopes tell; an installation's grant is checked
+    /// by [`Service::authorize`].
     pub fn authorize(&self, scope: &Scope) -> Result<(), Error> {
         let accepted = accepted_scopes(scope.kind());
         match self {
             Principal::Anonymous => Err(Error::RequiresAuthentication),
-            Principal::AnyScope => Ok(()),
+            Principal::AnyScope | Principal::Installation(_) => Ok(()),
             Principal::Scoped(have) if have.iter().any(|s| accepted.contains(&s.as_str())) => {
                 Ok(())
             }
             Principal::Scoped(_) => Err(Error::MissingScope),
+            // An App signs in to the App endpoints only.
+            Principal::App(_) => Err(Error::BadCredentials),
         }
     }
 
-    /// `X-OAuth-Scopes`: the scopes the token has.
+    /// `X-OAuth-Scopes`: the scopes the token has; none for Apps.
     pub fn oauth_scopes(&self) -> String {
         match self {
-            Principal::Anonymous => String::new(),
+            Principal::Anonymous | Principal::App(_) | Principal::Installation(_) => String::new(),
             Principal::AnyScope => ALL_SCOPES.to_owned(),
             Principal::Scoped(scopes) => scopes.join(", "),
+        }
+    }
+
+    /// Whose rate-limit budget a request draws on, when not its token's:
+    /// an installation's or an App's, whatever token it used.
+    pub fn budget(&self) -> Option<String> {
+        match self {
+            Principal::App(id) => Some(format!("app:{id}")),
+            Principal::Installation(grant) => {
+                Some(format!("installation:{}", grant.installation_id))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Service {
+    /// The caller behind a credential: an installation token (`ghs_…`), a
+    /// JWT an App signed, or a personal access token. Installation tokens
+    /// and JWTs are checked in open mode too.
+    pub fn authenticate(&self, token: Option<&str>) -> Result<Principal, Error> {
+        match token {
+            Some(token) if token.starts_with("ghs_") => self
+                .authenticate_installation(token)
+                .map(|grant| Principal::Installation(Box::new(grant))),
+            Some(token) if jwt::looks_like_jwt(token) => {
+                self.authenticate_app(token).map(Principal::App)
+            }
+            token => self.auth.authenticate(token),
+        }
+    }
+
+    /// Whether the caller may use the runner endpoints of `scope`, reading
+    /// (`write` false) or changing them. An installation needs
+    /// `organization_self_hosted_runners` for an organization of its
+    /// account, `administration` for a repository it reaches; enterprises
+    /// are not for Apps.
+    pub fn authorize(
+        &self,
+        principal: &Principal,
+        scope: &Scope,
+        write: bool,
+    ) -> Result<(), Error> {
+        principal.authorize(scope)?;
+        let Principal::Installation(grant) = principal else {
+            return Ok(());
+        };
+        let level = if write { "write" } else { "read" };
+        let memory = self.memory();
+        match scope {
+            Scope::Enterprise(_) => Err(Error::NotAccessibleByIntegration),
+            Scope::Org(_) => {
+                let own = memory
+                    .scope(scope)
+                    .is_some_and(|s| s.id == grant.account_id)
+                    && grant.account_kind == super::AccountKind::Org;
+                if own && grant.allows("organization_self_hosted_runners", level) {
+                    Ok(())
+                } else {
+                    Err(Error::NotAccessibleByIntegration)
+                }
+            }
+            Scope::Repo { owner, .. } => {
+                // A repository the installation does not reach does not
+                // exist for it.
+                let reached = owner.eq_ignore_ascii_case(&grant.account)
+                    && grant.account_kind != super::AccountKind::Enterprise
+                    && memory.scope(scope).is_some_and(|s| grant.reaches(s.id));
+                if !reached {
+                    return Err(Error::NotFound);
+                }
+                if grant.allows("administration", level) {
+                    Ok(())
+                } else {
+                    Err(Error::NotAccessibleByIntegration)
+                }
+            }
         }
     }
 }

@@ -28,6 +28,11 @@ impl<A, T> Asked<A, T> {
     pub fn answer(self, answer: Result<T, Error>) {
         let _ = self.reply.send(answer);
     }
+
+    /// Answers with what the ask itself makes.
+    pub fn answer_with(self, answer: impl FnOnce(A) -> Result<T, Error>) {
+        let _ = self.reply.send(answer(self.ask));
+    }
 }
 
 /// The asks of one kind waiting for the writer.

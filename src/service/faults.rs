@@ -115,7 +115,7 @@ fn sixty() -> u64 {
 
 /// What an API request must suffer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Injection {
+pub struct Injection {
     pub delay_ms: Option<u64>,
     pub status: Option<u16>,
     pub retry_after: u64,

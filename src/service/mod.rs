@@ -2,11 +2,13 @@
 //! the control API call into [`Service`], and only it reaches the store.
 
 mod admin;
+mod apps;
 mod auth;
 mod batch;
 mod faults;
 mod groups;
 mod jit;
+mod jwt;
 mod labels;
 mod memory;
 mod ratelimit;
@@ -20,12 +22,23 @@ use std::time::Duration;
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection};
 
-pub use admin::{GroupState, MockState, ScopeState, TokenState};
+pub use admin::{GroupState, InstallationTokenState, MockState, ScopeState, TokenState};
+/// The rules an App and an installation must follow, for fixtures.
+pub mod apps_checks {
+    pub use super::apps::{
+        check_hook_url, check_permissions, keys_of, parse_account, repository_of,
+    };
+}
+pub use apps::{
+    App, Grant, Installation, IssuedToken, NewApp, NewInstallation, TokenRequest, Webhook,
+    selection,
+};
 pub use auth::{Auth, Principal, accepted_scopes};
 pub use faults::{Fault, FaultPlan};
 pub use groups::{GroupChange, GroupKind, GroupView, NewGroup, check_group_name};
 pub use jit::{JitConfig, JitRequest, JitStart};
 pub use labels::LabelChange;
+pub use memory::{AccountKind, AppEntry, InstallationEntry};
 pub use ratelimit::{RateLimiter, RateStatus, Resource};
 pub use requests::{LoggedRequest, RequestFilter, RequestLog, redacted_path};
 pub use runners::{PageRequest, Registration, Removal, RunnerUpdate};
@@ -67,6 +80,8 @@ pub struct Service {
     token_asks: batch::Batch<tokens::TokenAsk, crate::model::Token>,
     /// JIT runners waiting for the writer's turn.
     jit_asks: batch::Batch<jit::JitAsk, jit::MadeRunner>,
+    /// Installation tokens waiting for the writer's turn.
+    installation_token_asks: batch::Batch<apps::TokenAsk, IssuedToken>,
     /// The RSA key of JIT configurations, made on first use; see [`jit`].
     jit_key: tokio::sync::OnceCell<jit::RunnerKey>,
 }
@@ -77,8 +92,19 @@ impl Service {
     pub async fn start(
         config: &Config,
         version: GhesVersion,
-        seed: Seed,
+        mut seed: Seed,
     ) -> Result<Service, sqlx::Error> {
+        // A fixture's App keeps one key and client id for the server's life,
+        // so that a reset returns to the same App.
+        for app in &mut seed.apps {
+            if app.public_key_pem.is_none() && app.private_key_pem.is_none() {
+                let pem = apps::generate_key_pem()
+                    .await
+                    .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+                app.private_key_pem = Some(pem);
+            }
+            app.client_id.get_or_insert_with(apps::new_client_id);
+        }
         let store = Store::connect(config.database.as_deref()).await?;
         let auth = Auth::new(
             seed.tokens.iter().chain(&config.tokens),
@@ -102,6 +128,7 @@ impl Service {
             requests: RequestLog::default(),
             token_asks: batch::Batch::default(),
             jit_asks: batch::Batch::default(),
+            installation_token_asks: batch::Batch::default(),
             jit_key: tokio::sync::OnceCell::new(),
         };
         service.seed_if_new().await?;

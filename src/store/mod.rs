@@ -1,6 +1,7 @@
 //! SQLite through sqlx, and nothing else: no rules live here. Every function
 //! is one query (or one fixed set of statements) with its SQL beside it.
 
+pub mod apps;
 pub mod groups;
 pub mod labels;
 pub mod runners;
@@ -63,7 +64,10 @@ impl Store {
     /// that a reseed gives the same ids as the first seed.
     pub async fn clear(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "DELETE FROM runner;
+            "DELETE FROM installation_token;
+             DELETE FROM installation;
+             DELETE FROM app;
+             DELETE FROM runner;
              DELETE FROM token;
              DELETE FROM runner_group;
              DELETE FROM scope;

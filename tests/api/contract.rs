@@ -29,6 +29,7 @@ use serde_json::{Value, json};
 
 const OLD_FILE: &str = "tests/schema/ghes-3.1-runners.json";
 const NEW_FILE: &str = "tests/schema/ghes-3.22-runners.json";
+const APPS_FILE: &str = "tests/schema/ghes-3.22-apps.json";
 
 static OLD: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../schema/ghes-3.1-runners.json"))
@@ -38,6 +39,13 @@ static OLD: LazyLock<Value> = LazyLock::new(|| {
 static NEW: LazyLock<Value> = LazyLock::new(|| {
     serde_json::from_str(include_str!("../schema/ghes-3.22-runners.json"))
         .unwrap_or_else(|err| panic!("{NEW_FILE} is not valid JSON: {err}"))
+});
+
+/// GitHub's 3.22 description of the App operations, which every version
+/// from 3.0 has (their installations' `client_id` from 3.14).
+static APPS: LazyLock<Value> = LazyLock::new(|| {
+    serde_json::from_str(include_str!("../schema/ghes-3.22-apps.json"))
+        .unwrap_or_else(|err| panic!("{APPS_FILE} is not valid JSON: {err}"))
 });
 
 /// The first version checked against the 3.22 description.
@@ -126,6 +134,31 @@ pub fn assert_schema_matches(schema_name: &str, body: &Value) {
     oldest().assert_schema_matches(schema_name, body);
 }
 
+/// Adds the App operations, and the components they need that the runner
+/// description lacks (the runner description's own are the version's).
+fn merge_apps(document: &mut Value, version: GhesVersion) {
+    for (path, item) in APPS["paths"].as_object().expect("paths") {
+        document["paths"][path] = item.clone();
+    }
+    for (section, entries) in APPS["components"].as_object().expect("components") {
+        for (name, entry) in entries.as_object().expect("a section") {
+            let target = &mut document["components"][section];
+            if target.get(name).is_none() {
+                target[name] = entry.clone();
+            }
+        }
+    }
+    let installation = &mut document["components"]["schemas"]["installation"];
+    if version.has(Feature::InstallationClientId) {
+        installation["required"]
+            .as_array_mut()
+            .expect("required")
+            .push(json!("client_id"));
+    } else {
+        installation["properties"]["client_id"] = json!({"not": {}});
+    }
+}
+
 impl Contract {
     fn new(version: GhesVersion) -> Contract {
         let (mut document, file) = if version.minor() < NEW_CONTRACT_SINCE {
@@ -151,6 +184,7 @@ impl Contract {
                     .all(|(suffix, feature)| !path.ends_with(suffix) || version.has(*feature))
             });
         }
+        merge_apps(&mut document, version);
         let uri = format!("urn:ghes-mock:contract:{version}");
         let registry = Registry::new()
             .draft(Draft::Draft4)
@@ -382,14 +416,17 @@ fn documented_runner_page_example_passes() {
 
 #[test]
 fn every_documented_example_matches_its_operation() {
-    for (version, document) in [("3.1", &*OLD), ("3.22", &*NEW)] {
-        every_example_matches(contract(version.parse().unwrap()), document);
+    for (version, document, at_least) in
+        [("3.1", &*OLD, 20), ("3.22", &*NEW, 20), ("3.22", &*APPS, 8)]
+    {
+        let checked = every_example_matches(contract(version.parse().unwrap()), document);
+        assert!(checked >= at_least, "only {checked} examples found");
     }
 }
 
 /// The examples of the description itself pass, but for the fields that
-/// GitHub's examples leave out and the mock always sends.
-fn every_example_matches(contract: &Contract, document: &Value) {
+/// GitHub's examples leave out and the mock always sends; returns how many.
+fn every_example_matches(contract: &Contract, document: &Value) -> usize {
     let mut checked = 0;
     for (path, item) in document["paths"].as_object().expect("paths") {
         for (method, operation) in item.as_object().expect("path item") {
@@ -413,7 +450,7 @@ fn every_example_matches(contract: &Contract, document: &Value) {
             }
         }
     }
-    assert!(checked >= 20, "only {checked} examples found");
+    checked
 }
 
 /// Adds what GitHub's examples of runners and groups leave out.
@@ -424,6 +461,11 @@ fn complete_runners(value: &mut Value) {
                 object.entry("runner_group_id").or_insert(json!(1));
                 object.entry("ephemeral").or_insert(json!(false));
                 object.entry("version").or_insert(Value::Null);
+            }
+            if object.contains_key("app_slug") {
+                object
+                    .entry("client_id")
+                    .or_insert(json!("Iv1.0123456789abcdef"));
             }
             if object.contains_key("runners_url") {
                 object

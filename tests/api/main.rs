@@ -4,6 +4,7 @@
 //! GitHub's contract, and every answer against GHES's headers.
 
 mod admin_token;
+mod apps;
 mod auth;
 mod binary;
 mod concurrency;

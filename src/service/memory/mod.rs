@@ -8,6 +8,7 @@
 //! that got an answer sees its change in the next read. A write cut off
 //! half-way has memory read again from SQLite before the next write.
 
+mod apps;
 mod groups;
 mod names;
 
@@ -19,6 +20,7 @@ use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct, Serializer};
 use serde_json::value::RawValue;
 
+pub use apps::{AccountKind, AppEntry, InstallationEntry, InstallationTokenEntry};
 pub use groups::GroupEntry;
 use names::NameIndex;
 
@@ -27,7 +29,7 @@ use crate::store::labels::LabelRow;
 use crate::store::runners::RunnerRow;
 use crate::store::scopes::ScopeRow;
 use crate::store::tokens::TokenRow;
-use crate::store::{groups as stored_groups, labels, runners, scopes, tokens};
+use crate::store::{apps as stored_apps, groups as stored_groups, labels, runners, scopes, tokens};
 use crate::version::{Feature, GhesVersion};
 
 /// Live tokens kept per scope and kind. Asking for one more pushes out the
@@ -55,6 +57,7 @@ pub struct Memory {
     /// Hashes runner names for every scope's [`NameIndex`].
     hasher: RandomState,
     tokens: HashMap<Arc<str>, TokenEntry>,
+    apps: apps::Apps,
 }
 
 /// Which of the fields later versions added to a runner are shown.
@@ -245,6 +248,15 @@ impl Memory {
         }
         for row in tokens::live(&mut *conn, i64::MIN).await? {
             memory.load_token(&row);
+        }
+        for row in stored_apps::all_apps(&mut *conn).await? {
+            memory.add_app(AppEntry::from_row(row)?);
+        }
+        for row in stored_apps::all_installations(&mut *conn).await? {
+            memory.add_installation(InstallationEntry::from_row(&row)?);
+        }
+        for row in stored_apps::live_tokens(&mut *conn, i64::MIN).await? {
+            memory.add_installation_token(&row.token, InstallationTokenEntry::from_row(&row)?);
         }
         Ok(memory)
     }
