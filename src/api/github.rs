@@ -28,6 +28,10 @@ use crate::service::{
 #[derive(Debug, Clone)]
 pub struct Caller(pub String);
 
+/// Who made a request, carried on its answer to the request log.
+#[derive(Debug, Clone)]
+struct Actor(String);
+
 /// The credential an installation's request came with, for the operation
 /// that revokes it. Never logged.
 #[derive(Debug, Clone)]
@@ -101,12 +105,17 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         (Error::Timeout.into_response(), rate)
     });
     let response = finish(&state, &asked, response, rate).await;
+    let actor = response
+        .extensions()
+        .get::<Actor>()
+        .map_or_else(|| "none".to_owned(), |actor| actor.0.clone());
     service.requests().record(LoggedRequest {
         method: asked.method.to_string(),
         path: asked.logged_path,
         status: response.status().as_u16(),
         time: format_ms(arrived),
         request_id: asked.request_id,
+        actor,
     });
     response
 }
@@ -172,7 +181,11 @@ async fn answer(
         service.rate_limiter().hit(&caller.0, asked.resource, now())
     };
     let mut response = match limited {
-        Err(rate) => return (Error::RateLimited.into_response(), rate),
+        Err(rate) => {
+            let mut refused = Error::RateLimited.into_response();
+            refused.extensions_mut().insert(Actor(principal.actor()));
+            return (refused, rate);
+        }
         Ok(_) => {
             if let (Principal::Installation(_), Some(token)) = (&principal, credential) {
                 request.extensions_mut().insert(Credential(token));
@@ -189,6 +202,7 @@ async fn answer(
             &principal.oauth_scopes(),
         );
     }
+    response.extensions_mut().insert(Actor(principal.actor()));
     // The route may have spent budget of its own caller (none do today); the
     // headers show the budget after this request.
     let rate = service
@@ -253,6 +267,9 @@ async fn finish(state: &AppState, asked: &Asked, response: Response, rate: RateS
             let status = response.status();
             let headers = response.headers().clone();
             let mut rendered = body.into_response_with(status);
+            if let Some(actor) = response.extensions().get::<Actor>().cloned() {
+                rendered.extensions_mut().insert(actor);
+            }
             for (name, value) in &headers {
                 if name != CONTENT_LENGTH && name != CONTENT_TYPE {
                     rendered.headers_mut().insert(name, value.clone());

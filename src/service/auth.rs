@@ -125,6 +125,16 @@ impl Principal {
         }
     }
 
+    /// Who it is, for the request log: never the credential itself.
+    pub fn actor(&self) -> String {
+        match self {
+            Principal::Anonymous => "none".to_owned(),
+            Principal::AnyScope | Principal::Scoped(_) => "token".to_owned(),
+            Principal::App(id) => format!("app:{id}"),
+            Principal::Installation(grant) => format!("installation:{}", grant.installation_id),
+        }
+    }
+
     /// Whose rate-limit budget a request draws on, when not its token's:
     /// an installation's or an App's, whatever token it used.
     pub fn budget(&self) -> Option<String> {

@@ -135,10 +135,16 @@ impl Unverified {
 }
 
 /// A JWT for the App, as App clients make one: issued a minute before `now`
-/// (to allow for clock drift), expiring nine minutes after it.
+/// (to allow for clock drift), expiring nine minutes after it; a `jti`
+/// makes each one new.
 pub fn sign(key: &RsaPrivateKey, app_id: i64, now: i64) -> String {
     let header = URL_SAFE_NO_PAD.encode(json!({"alg": "RS256", "typ": "JWT"}).to_string());
-    let claims = json!({"iat": now - 60, "exp": now + 540, "iss": app_id.to_string()});
+    let claims = json!({
+        "iat": now - 60,
+        "exp": now + 540,
+        "iss": app_id.to_string(),
+        "jti": uuid::Uuid::new_v4().to_string(),
+    });
     let signing_input = format!("{header}.{}", URL_SAFE_NO_PAD.encode(claims.to_string()));
     let signer = SigningKey::<Sha256>::new(key.clone());
     let signature = signer.sign(signing_input.as_bytes());

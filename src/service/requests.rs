@@ -29,6 +29,10 @@ pub struct LoggedRequest {
     pub time: String,
     /// The `X-GitHub-Request-Id` it was answered with.
     pub request_id: String,
+    /// Who made it, as far as it was authenticated: `token` (a personal
+    /// access token), `app:ID` (an App's JWT), `installation:ID` (an
+    /// installation token), or `none`. Never the credential itself.
+    pub actor: String,
 }
 
 /// Which requests to list; both filters are optional.
@@ -142,6 +146,7 @@ mod tests {
             status: 200,
             time: String::new(),
             request_id: String::new(),
+            actor: "token".into(),
         }
     }
 

@@ -838,3 +838,36 @@ async fn installations_show_their_client_id_from_3_14() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_request_log_says_which_app_or_installation_called() {
+    let app = app().await;
+    let scaler = create_app(&app, runner_writer()).await;
+    let installation = install(&app, scaler.id, json!({"account": "orgs/octo-org"})).await;
+    let token = token_string(&app, &scaler, installation).await;
+    with_owned(&app, token).await;
+
+    let log = app
+        .control(Method::GET, "/requests?path_prefix=/api/v3/", None)
+        .await;
+
+    let actors: Vec<(&str, &str)> = log.body["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["path"].as_str().unwrap(), r["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        actors,
+        [
+            (
+                format!("/api/v3/app/installations/{installation}/access_tokens").as_str(),
+                format!("app:{}", scaler.id).as_str()
+            ),
+            (
+                "/api/v3/orgs/octo-org/actions/runners",
+                format!("installation:{installation}").as_str()
+            ),
+        ]
+    );
+}

@@ -673,3 +673,90 @@ fn help_lists_the_serve_command_and_serve_help_lists_every_flag_with_its_environ
         );
     }
 }
+
+#[tokio::test]
+async fn an_apps_key_jwts_and_installation_tokens_never_reach_the_logs() {
+    // Arrange
+    let mut process = Process::spawn(
+        &["serve", "--bind", "127.0.0.1:0", "--ghes-version", "3.22"],
+        &[("RUST_LOG", "trace")],
+    );
+    let client = Client::new(process.ready());
+    let app = client
+        .control(
+            Method::POST,
+            "/apps",
+            Some(json!({"permissions": {"organization_self_hosted_runners": "write"}})),
+        )
+        .await;
+    let app_id = app.body["id"].clone();
+    let installation = client
+        .control(
+            Method::POST,
+            &format!("/apps/{app_id}/installations"),
+            Some(json!({"account": "orgs/octo-org"})),
+        )
+        .await;
+    let jwt = client
+        .control(Method::POST, &format!("/apps/{app_id}/jwt"), None)
+        .await
+        .body["jwt"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Act: sign in, trade the JWT for a token, use it, revoke it.
+    let issued = client
+        .http
+        .post(format!(
+            "{}/api/v3/app/installations/{}/access_tokens?access_token={jwt}",
+            client.base, installation.body["id"]
+        ))
+        .bearer_auth(&jwt)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(issued.status(), 201);
+    let token = issued.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let listed = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            "/orgs/{org}/actions/runners",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(listed.status, 200);
+    let revoked = client
+        .http
+        .delete(format!("{}/api/v3/installation/token", client.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), 204);
+    stop_with(&mut process, "TERM");
+
+    // Assert
+    let stderr = process.stderr();
+    assert!(stderr.contains("TRACE"), "trace lines are on:\n{stderr}");
+    for (what, secret) in [
+        ("the JWT", jwt.as_str()),
+        ("the JWT's signature", jwt.rsplit('.').next().unwrap()),
+        ("the installation token", token.as_str()),
+        (
+            "the private key",
+            app.body["private_key_pem"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .nth(1)
+                .unwrap(),
+        ),
+    ] {
+        assert!(!stderr.contains(secret), "{what} is logged:\n{stderr}");
+    }
+}

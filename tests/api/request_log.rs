@@ -145,8 +145,20 @@ async fn every_api_request_is_logged_oldest_first_whatever_its_answer() {
         assert_eq!(logged["request_id"], request_id(answer));
         let mut keys: Vec<&String> = logged.as_object().unwrap().keys().collect();
         keys.sort();
-        assert_eq!(keys, ["method", "path", "request_id", "status", "time"]);
+        assert_eq!(
+            keys,
+            ["actor", "method", "path", "request_id", "status", "time"]
+        );
     }
+    let actors: Vec<&str> = requests
+        .iter()
+        .map(|r| r["actor"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actors,
+        ["token", "none", "none", "token", "token"],
+        "a fault answers before anyone is known; an anonymous caller is none"
+    );
 }
 
 #[tokio::test]
