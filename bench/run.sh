@@ -80,11 +80,43 @@ LUA
 curl -s -o /dev/null -X POST -H "Authorization: token bench" "$API/orgs/octo-org/actions/runners/generate-jitconfig" \
   -d '{"name": "jit-warm-up", "runner_group_id": 1, "labels": ["self-hosted"]}'
 RESULT[jit]=$(load "$API/orgs/octo-org/actions/runners/generate-jitconfig" "$WORK/jit.lua")
+
+# A GitHub App installed on the organization: 2,000 JWTs it signed (each
+# new, with its own jti), used in turn; the server keeps no verified JWT,
+# so every request pays the signature check a fresh one would.
+APP=$(curl -s -X POST "$MOCK/apps" -d '{"permissions": {"organization_self_hosted_runners": "write"}}' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+INSTALLATION=$(curl -s -X POST "$MOCK/apps/$APP/installations" -d '{"account": "orgs/octo-org"}' |
+  python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')
+mapfile -t jwt_urls < <(yes "$MOCK/apps/$APP/jwt" | head -n 2000)
+curl -s -X POST "${jwt_urls[@]}" | python3 -c '
+import json, sys
+text, decoder, at = sys.stdin.read(), json.JSONDecoder(), 0
+while at < len(text):
+    doc, at = decoder.raw_decode(text, at)
+    print(doc["jwt"])' >"$WORK/jwts"
+cat >"$WORK/access-tokens.lua" <<LUA
+local jwts = {}
+for line in io.lines("$WORK/jwts") do jwts[#jwts + 1] = line end
+local i = 0
+request = function()
+  i = i % #jwts + 1
+  return wrk.format("POST", nil, {["Authorization"] = "Bearer " .. jwts[i],
+    ["Content-Type"] = "application/json"}, '{"permissions": {}}')
+end
+LUA
+RESULT[access]=$(load "$API/app/installations/$INSTALLATION/access_tokens" "$WORK/access-tokens.lua")
+INSTALLATION_TOKEN=$(curl -s -X POST -H "Authorization: Bearer $(head -n 1 "$WORK/jwts")" \
+  "$API/app/installations/$INSTALLATION/access_tokens" | python3 -c 'import json, sys; print(json.load(sys.stdin)["token"])')
+cat >"$WORK/installation.lua" <<LUA
+wrk.headers["Authorization"] = "token $INSTALLATION_TOKEN"
+LUA
+RESULT[list_installation]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=1" "$WORK/installation.lua")
 stop
 
 ceiling=$(cut -d' ' -f1 <<<"${RESULT[health]}")
 printf '%-34s %10s %9s %9s %9s\n' "operation" "req/s" "p50 ms" "p99 ms" "vs health"
-for key in health list1 list300 get named groups group1 group150 token register jit; do
+for key in health list1 list300 get named groups group1 group150 token register jit access list_installation; do
   read -r rps p50 p99 <<<"${RESULT[$key]}"
   case $key in
     health) name="GET /_mock/health (ceiling)" ;;
@@ -96,6 +128,8 @@ for key in health list1 list300 get named groups group1 group150 token register 
     group1) name="list a group's runners, page 1" ;;
     group150) name="list a group's runners, page 150" ;;
     jit) name="POST generate-jitconfig" ;;
+    access) name="POST access_tokens (App JWT)" ;;
+    list_installation) name="list runners, installation token" ;;
     token) name="POST registration-token" ;;
     register) name="POST /_mock/runners (register)" ;;
   esac
