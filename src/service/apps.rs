@@ -3,6 +3,7 @@
 //! sign in with, and the installation tokens they trade them for.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPrivateKey};
 use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePublicKey, LineEnding};
@@ -472,31 +473,13 @@ impl Service {
     }
 
     /// The installation an installation token opens, if it is live.
-    pub fn authenticate_installation(&self, token: &str) -> Result<Grant, Error> {
+    pub fn authenticate_installation(&self, token: &str) -> Result<Arc<Grant>, Error> {
         let memory = self.memory();
-        let entry = memory
+        memory
             .installation_token(token)
             .filter(|t| t.expires_at > self.clock.now_ms())
-            .ok_or(Error::BadCredentials)?;
-        let installation = memory
-            .installation(entry.installation_id)
-            .ok_or(Error::BadCredentials)?;
-        let account = memory
-            .scope_by_id(installation.account_id)
-            .map(|s| s.scope.name())
-            .unwrap_or_default();
-        Ok(Grant {
-            installation_id: installation.id,
-            app_id: installation.app_id,
-            account_kind: installation.account_kind,
-            account_id: installation.account_id,
-            account,
-            permissions: entry.permissions.clone(),
-            repository_ids: entry
-                .repository_ids
-                .clone()
-                .or_else(|| installation.repository_ids.clone()),
-        })
+            .and_then(|t| t.grant.clone())
+            .ok_or(Error::BadCredentials)
     }
 
     /// The App, as `GET /app` shows it, with how many installations it has.
@@ -639,6 +622,7 @@ pub fn app_row(new: &NewApp, now_ms: i64) -> Result<apps::AppRow, Error> {
         check_hook_url(&hook.url)?;
     }
     let (public, private) = keys_of(new)?;
+    jwt::VerifyingKey::new(&public).map_err(|reason| invalid("Integration", "public_key_pem", reason))?;
     let encode = |e: String| Error::Internal(sqlx::Error::Encode(e.into()));
     let public_key_pem = public
         .to_public_key_pem(LineEnding::LF)

@@ -1,6 +1,7 @@
 //! Who is calling, and whether their token may use an endpoint (SPEC §3).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::Service;
 use super::apps::Grant;
@@ -31,7 +32,7 @@ pub enum Principal {
     /// A GitHub App, by a JWT it signed: its id.
     App(i64),
     /// An App's installation, by one of its tokens.
-    Installation(Box<Grant>),
+    Installation(Arc<Grant>),
 }
 
 /// The OAuth scopes that open each kind of scope's runner endpoints.
@@ -156,7 +157,7 @@ impl Service {
         match token {
             Some(token) if token.starts_with("ghs_") => self
                 .authenticate_installation(token)
-                .map(|grant| Principal::Installation(Box::new(grant))),
+                .map(Principal::Installation),
             Some(token) if jwt::looks_like_jwt(token) => {
                 self.authenticate_app(token).map(Principal::App)
             }

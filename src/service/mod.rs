@@ -8,7 +8,7 @@ mod batch;
 mod faults;
 mod groups;
 mod jit;
-mod jwt;
+pub(crate) mod jwt;
 mod labels;
 mod memory;
 mod ratelimit;

@@ -8,7 +8,9 @@ use rsa::RsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 
 use super::{Memory, decode};
+use crate::service::jwt::VerifyingKey;
 use crate::model::Permissions;
+use crate::service::apps::Grant;
 use crate::store::apps::{AppRow, InstallationRow, TokenRow};
 
 /// Apps, installations and installation tokens.
@@ -27,7 +29,7 @@ pub struct AppEntry {
     pub slug: String,
     pub name: String,
     /// What verifies its JWTs, parsed once.
-    pub key: Arc<RsaPublicKey>,
+    pub key: Arc<VerifyingKey>,
     pub public_key_pem: String,
     pub private_key_pem: Option<String>,
     pub permissions: Permissions,
@@ -87,6 +89,9 @@ pub struct InstallationTokenEntry {
     /// Narrowed to these repositories; none for all the installation's.
     pub repository_ids: Option<Vec<i64>>,
     pub expires_at: i64,
+    /// What it opens, made once when it is added: every request that
+    /// carries it shares this.
+    pub grant: Option<Arc<Grant>>,
 }
 
 fn json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
@@ -97,6 +102,7 @@ impl AppEntry {
     pub fn from_row(row: AppRow) -> Result<AppEntry, sqlx::Error> {
         let key = RsaPublicKey::from_public_key_pem(&row.public_key_pem)
             .map_err(|e| decode(format!("app {}: {e}", row.app_id)))?;
+        let key = VerifyingKey::new(&key).map_err(decode)?;
         Ok(AppEntry {
             id: row.app_id,
             client_id: row.client_id,
@@ -136,6 +142,7 @@ impl InstallationTokenEntry {
             permissions: json(&row.permissions)?,
             repository_ids: row.repository_ids.as_deref().map(json).transpose()?,
             expires_at: row.expires_at,
+            grant: None,
         })
     }
 }
@@ -200,8 +207,28 @@ impl Memory {
             .retain(|_, t| t.installation_id != installation_id);
     }
 
-    pub fn add_installation_token(&mut self, token: &str, entry: InstallationTokenEntry) {
+    pub fn add_installation_token(&mut self, token: &str, mut entry: InstallationTokenEntry) {
+        entry.grant = self.grant_of(&entry).map(Arc::new);
         self.apps.tokens.insert(token.into(), entry);
+    }
+
+    /// What a token opens: its installation's account, narrowed as the
+    /// token is.
+    fn grant_of(&self, token: &InstallationTokenEntry) -> Option<Grant> {
+        let installation = self.installation(token.installation_id)?;
+        let account = self.scope_by_id(installation.account_id)?.scope.name();
+        Some(Grant {
+            installation_id: installation.id,
+            app_id: installation.app_id,
+            account_kind: installation.account_kind,
+            account_id: installation.account_id,
+            account,
+            permissions: token.permissions.clone(),
+            repository_ids: token
+                .repository_ids
+                .clone()
+                .or_else(|| installation.repository_ids.clone()),
+        })
     }
 
     pub fn remove_installation_token(&mut self, token: &str) {
