@@ -1,24 +1,27 @@
 //! octokit (`@octokit/rest`, the client of GitHub's JavaScript tooling and
 //! of actions/github-script) against the server: `node/octokit.mjs`, and
 //! `node/ghes-3.22.mjs` for the runner groups, labels and JIT runners of a
-//! server presenting GHES 3.22.
+//! server presenting GHES 3.22, and `node/apps.mjs` for a GitHub App signing
+//! in through `@octokit/auth-app`.
 
 use std::process::Command;
 
 use crate::install;
-use crate::suite::{TOKEN, blocking, run_suite, strict, strict_3_22};
+use crate::suite::{AppsServer, TOKEN, blocking, run_suite, strict, strict_3_22};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn octokit_walks_runners_in_every_scope_and_the_groups_labels_and_jit_of_3_22() {
+async fn octokit_walks_runners_in_every_scope_the_groups_labels_and_jit_of_3_22_and_as_an_app() {
     // Arrange: octokit installed; one server over http, one over https whose
     // certificate Node trusts through NODE_EXTRA_CA_CERTS, as the README says,
     // and one presenting GHES 3.22 with an enterprise, its organization, a
-    // repository and a runner group.
+    // repository and a runner group; and one hosting a GitHub App installed
+    // on two organizations and a user.
     let dir = blocking(install::octokit).await;
     let mock = strict().start().await;
     let tls = tempfile::tempdir().unwrap();
     let tls_mock = strict().tls_self_signed(tls.path()).start().await;
     let mock_3_22 = strict_3_22().start().await;
+    let apps = AppsServer::start().await;
     let mut node = Command::new("node");
     node.arg("octokit.mjs")
         .current_dir(&dir)
@@ -29,10 +32,11 @@ async fn octokit_walks_runners_in_every_scope_and_the_groups_labels_and_jit_of_3
         .env("GHES_322_API_URL", mock_3_22.api_url())
         .env("GHES_322_MOCK_URL", mock_3_22.uri())
         .env("NODE_EXTRA_CA_CERTS", tls.path().join("cert.pem"));
+    apps.env(&mut node);
 
     // Act
     let passed = run_suite("octokit", node).await;
 
     // Assert: every check of the program ran (it counts them itself).
-    assert!(passed >= 122, "only {passed} octokit checks ran");
+    assert!(passed >= 154, "only {passed} octokit checks ran");
 }

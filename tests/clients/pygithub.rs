@@ -1,23 +1,27 @@
 //! PyGithub against the server: `python/pygithub_suite.py`, which also walks
 //! the runner fields, name filter, JIT runners, labels and runner groups of a
-//! server presenting GHES 3.22.
+//! server presenting GHES 3.22, and `python/pygithub_apps.py` for a GitHub
+//! App signing in with `Auth.AppAuth` and `GithubIntegration`.
 
 use std::process::Command;
 
 use crate::install;
-use crate::suite::{TOKEN, blocking, run_suite, strict, strict_3_22};
+use crate::suite::{AppsServer, TOKEN, blocking, run_suite, strict, strict_3_22};
 
 #[tokio::test(flavor = "multi_thread")]
-async fn pygithub_walks_runners_in_every_scope_and_the_jit_runners_labels_and_groups_of_3_22() {
+async fn pygithub_walks_runners_in_every_scope_the_jit_runners_labels_and_groups_of_3_22_and_as_an_app()
+ {
     // Arrange: PyGithub installed; one server over http, one over https whose
     // certificate requests trusts through REQUESTS_CA_BUNDLE, as the README
     // says, and one presenting GHES 3.22 with an enterprise, its
-    // organization, a repository and a runner group.
+    // organization, a repository and a runner group; and one hosting a GitHub
+    // App installed on two organizations and a user.
     let python = blocking(install::python).await;
     let mock = strict().start().await;
     let tls = tempfile::tempdir().unwrap();
     let tls_mock = strict().tls_self_signed(tls.path()).start().await;
     let mock_3_22 = strict_3_22().start().await;
+    let apps = AppsServer::start().await;
     let mut suite = Command::new(python);
     suite
         .arg(install::clients_dir().join("python/pygithub_suite.py"))
@@ -28,10 +32,11 @@ async fn pygithub_walks_runners_in_every_scope_and_the_jit_runners_labels_and_gr
         .env("GHES_322_API_URL", mock_3_22.api_url())
         .env("GHES_322_MOCK_URL", mock_3_22.uri())
         .env("REQUESTS_CA_BUNDLE", tls.path().join("cert.pem"));
+    apps.env(&mut suite);
 
     // Act
     let passed = run_suite("PyGithub", suite).await;
 
     // Assert
-    assert!(passed >= 49, "only {passed} PyGithub checks ran");
+    assert!(passed >= 76, "only {passed} PyGithub checks ran");
 }

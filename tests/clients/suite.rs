@@ -82,3 +82,103 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
+
+/// The fixture of the servers the App checks run against: the enterprise
+/// octo-enterprise and its member organization octo-org (octo-repo,
+/// octo-tools), the organization octo-shop (shop-repo, shop-private) and the
+/// user monalisa (dotfiles).
+pub const SEED_APPS: &str = r#"{
+    "enterprises": ["octo-enterprise"],
+    "orgs": [{"login": "octo-org", "enterprise": "octo-enterprise"}, "octo-shop"],
+    "repos": [
+        "octo-org/octo-repo", "octo-org/octo-tools",
+        "octo-shop/shop-repo", "octo-shop/shop-private",
+        "monalisa/dotfiles"
+    ]
+}"#;
+
+/// A server in strict mode presenting GHES 3.22, seeded with [`SEED_APPS`]
+/// and hosting the App "Runner Scaler" (organization_self_hosted_runners
+/// write, administration write, metadata read) installed on octo-org (every
+/// repository), on octo-shop (shop-repo only) and on the user monalisa
+/// (administration read only), in that order.
+pub struct AppsServer {
+    pub mock: ghes_mock::GhesMock,
+    pub app: ghes_mock::App,
+    pub org_installation: i64,
+    pub shop_installation: i64,
+    pub user_installation: i64,
+}
+
+impl AppsServer {
+    pub async fn start() -> AppsServer {
+        use ghes_mock::{NewApp, NewInstallation};
+
+        let seed = ghes_mock::Seed::from_json(SEED_APPS).expect("the Apps fixture is valid");
+        let mock = strict().ghes_version("3.22").seed(seed).start().await;
+        let app = mock
+            .create_app(
+                NewApp::new()
+                    .name("Runner Scaler")
+                    .permission("organization_self_hosted_runners", "write")
+                    .permission("administration", "write")
+                    .permission("metadata", "read"),
+            )
+            .await
+            .expect("the App is created");
+        let install = |installation: NewInstallation| {
+            let mock = &mock;
+            async move {
+                mock.install_app(app.id, installation)
+                    .await
+                    .expect("the App is installed")
+                    .id
+            }
+        };
+        let org_installation = install(NewInstallation::new("orgs/octo-org")).await;
+        let shop_installation =
+            install(NewInstallation::new("orgs/octo-shop").repositories(["octo-shop/shop-repo"]))
+                .await;
+        let read_only = [("administration".to_owned(), "read".to_owned())]
+            .into_iter()
+            .collect();
+        let user_installation =
+            install(NewInstallation::new("users/monalisa").permissions(read_only)).await;
+        AppsServer {
+            mock,
+            app,
+            org_installation,
+            shop_installation,
+            user_installation,
+        }
+    }
+
+    /// What a client program reads: the server's URLs, the App's id, slug,
+    /// client id and private key (PKCS#1 PEM), and the installations' ids.
+    pub fn env(&self, command: &mut Command) {
+        let key = self
+            .app
+            .private_key_pem
+            .as_deref()
+            .expect("the mock made the App's key");
+        command
+            .env("GHES_APPS_API_URL", self.mock.api_url())
+            .env("GHES_APPS_MOCK_URL", self.mock.uri())
+            .env("GHES_APP_ID", self.app.id.to_string())
+            .env("GHES_APP_SLUG", &self.app.slug)
+            .env("GHES_APP_CLIENT_ID", &self.app.client_id)
+            .env("GHES_APP_PRIVATE_KEY", key)
+            .env(
+                "GHES_APP_ORG_INSTALLATION",
+                self.org_installation.to_string(),
+            )
+            .env(
+                "GHES_APP_SHOP_INSTALLATION",
+                self.shop_installation.to_string(),
+            )
+            .env(
+                "GHES_APP_USER_INSTALLATION",
+                self.user_installation.to_string(),
+            );
+    }
+}

@@ -3,7 +3,8 @@
 // octokit.request for the enterprise routes, octokit.paginate, and the errors
 // octokit raises; then, against a second server presenting GHES 3.22, runner
 // groups, runner labels, just-in-time runners, the name filter and the runner
-// fields of 3.22 (ghes-3.22.mjs).
+// fields of 3.22 (ghes-3.22.mjs); and against a fourth, a GitHub App
+// signing in through @octokit/auth-app (apps.mjs).
 //
 // Input (environment):
 //   GHES_API_URL       http://127.0.0.1:PORT/api/v3 of a server in strict mode
@@ -15,11 +16,22 @@
 //                      strict mode, presenting GHES 3.22 and seeded as
 //                      ghes-3.22.mjs says
 //   GHES_322_MOCK_URL  http://127.0.0.1:PORT of that server
+//   GHES_APPS_API_URL  http://127.0.0.1:PORT/api/v3 of a fourth server,
+//                      presenting GHES 3.22 and hosting the App apps.mjs
+//                      describes
+//   GHES_APPS_MOCK_URL http://127.0.0.1:PORT of that server
+//   GHES_APP_ID, GHES_APP_SLUG, GHES_APP_CLIENT_ID, GHES_APP_PRIVATE_KEY
+//                      the App: its id, slug, client id and private key (PEM)
+//   GHES_APP_ORG_INSTALLATION, GHES_APP_SHOP_INSTALLATION,
+//   GHES_APP_USER_INSTALLATION
+//                      the ids of its installations on octo-org, octo-shop
+//                      and monalisa
 // Output: one line per check, then "N passed, M failed"; exit 1 on a failure.
 
 import assert from "node:assert/strict";
 import { Octokit } from "@octokit/rest";
 
+import { apps } from "./apps.mjs";
 import { ghes322 } from "./ghes-3.22.mjs";
 import { assertRequestError, check, control, counts, requestError, required } from "./harness.mjs";
 
@@ -289,6 +301,22 @@ await check("readme: octokit over https with NODE_EXTRA_CA_CERTS", async () => {
 });
 
 await ghes322({ api: API_322, mock: MOCK_322, token: TOKEN });
+
+await apps({
+  api: required("GHES_APPS_API_URL"),
+  mock: required("GHES_APPS_MOCK_URL"),
+  app: {
+    appId: Number(required("GHES_APP_ID")),
+    slug: required("GHES_APP_SLUG"),
+    clientId: required("GHES_APP_CLIENT_ID"),
+    privateKey: required("GHES_APP_PRIVATE_KEY"),
+  },
+  installations: {
+    org: Number(required("GHES_APP_ORG_INSTALLATION")),
+    shop: Number(required("GHES_APP_SHOP_INSTALLATION")),
+    user: Number(required("GHES_APP_USER_INSTALLATION")),
+  },
+});
 
 console.log(`${counts.passed} passed, ${counts.failed} failed`);
 process.exit(counts.failed === 0 ? 0 : 1);

@@ -5,7 +5,10 @@ Organization and Repository objects are fetched the normal way
 called, a PaginatedList is walked across pages with totalCount, PyGithub's
 exceptions for 401, 404 and 422 are checked, and what PyGithub has no method
 for (tokens of repositories, every enterprise route) goes through its
-requester.
+requester. Then, against a server presenting GHES 3.22, the runner fields,
+name filter, JIT runners, labels and groups of 3.22; and against one hosting
+a GitHub App, the App signing in and its installations walking runners
+(pygithub_apps.py).
 
 Input (environment):
   GHES_API_URL      http://127.0.0.1:PORT/api/v3 of a server in strict mode
@@ -13,6 +16,11 @@ Input (environment):
   GHES_TOKEN        a token with admin:enterprise, admin:org and repo
   GHES_TLS_API_URL  https://127.0.0.1:PORT/api/v3 of a second server, whose
                     certificate REQUESTS_CA_BUNDLE names
+  GHES_322_API_URL, GHES_322_MOCK_URL
+                    a third server, presenting GHES 3.22, seeded with
+                    octo-enterprise, octo-org, octo-org/octo-repo and a group
+  GHES_APPS_*, GHES_APP_*
+                    a fourth server and the App it hosts: see pygithub_apps.py
 Output: one line per check, then "N passed, M failed"; exit 1 on a failure.
 """
 
@@ -31,6 +39,8 @@ from github import Auth, BadCredentialsException, Github, GithubException, Unkno
 from github.PaginatedList import PaginatedList
 from github.SelfHostedActionsRunner import SelfHostedActionsRunner
 from github.SelfHostedActionsRunnerJitConfig import SelfHostedActionsRunnerJitConfig
+
+import pygithub_apps
 
 API = os.environ["GHES_API_URL"]
 MOCK = os.environ["GHES_MOCK_URL"]
@@ -708,6 +718,11 @@ def _():
         "documentation_url": JIT_DOCS,
     }, error.data
     assert org322.get_self_hosted_runners(name="py-jit-nolabels").totalCount == 0
+
+
+# --- GitHub Apps: Auth.AppAuth, GithubIntegration and installation tokens ----
+
+pygithub_apps.run(check, expect_error, control, register_runner)
 
 
 print(f"PyGithub {importlib.metadata.version('PyGithub')}")
