@@ -111,12 +111,15 @@ INSTALLATION_TOKEN=$(curl -s -X POST -H "Authorization: Bearer $(head -n 1 "$WOR
 cat >"$WORK/installation.lua" <<LUA
 wrk.headers["Authorization"] = "token $INSTALLATION_TOKEN"
 LUA
+# The same list with a personal token right before, on the same state (the
+# phases above registered many more runners): the fair comparison.
+RESULT[list_pat]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=1")
 RESULT[list_installation]=$(load "$API/orgs/octo-org/actions/runners?per_page=30&page=1" "$WORK/installation.lua")
 stop
 
 ceiling=$(cut -d' ' -f1 <<<"${RESULT[health]}")
 printf '%-34s %10s %9s %9s %9s\n' "operation" "req/s" "p50 ms" "p99 ms" "vs health"
-for key in health list1 list300 get named groups group1 group150 token register jit access list_installation; do
+for key in health list1 list300 get named groups group1 group150 token register jit access list_pat list_installation; do
   read -r rps p50 p99 <<<"${RESULT[$key]}"
   case $key in
     health) name="GET /_mock/health (ceiling)" ;;
@@ -129,12 +132,17 @@ for key in health list1 list300 get named groups group1 group150 token register 
     group150) name="list a group's runners, page 150" ;;
     jit) name="POST generate-jitconfig" ;;
     access) name="POST access_tokens (App JWT)" ;;
+    list_pat) name="list runners, personal token, again" ;;
     list_installation) name="list runners, installation token" ;;
     token) name="POST registration-token" ;;
     register) name="POST /_mock/runners (register)" ;;
   esac
   printf '%-34s %10s %9s %9s %8s%%\n' "$name" "$rps" "$p50" "$p99" "$(awk -v a="$rps" -v b="$ceiling" 'BEGIN { printf "%.0f", 100 * a / b }')"
 done
+read -r pat _ <<<"${RESULT[list_pat]}"
+read -r installation _ <<<"${RESULT[list_installation]}"
+printf 'installation token against personal token, same list, same state: %s%%\n' \
+  "$(awk -v a="$installation" -v b="$pat" 'BEGIN { printf "%.0f", 100 * a / b }')"
 echo
 
 # --- start-up, seeding and memory ---------------------------------------------

@@ -135,7 +135,10 @@ fn installation_json(state: &AppState, origin: &str, installation: &Installation
         "repository_selection": selection(installation.repository_ids.as_deref()),
         "access_tokens_url": format!("{origin}/api/v3/app/installations/{id}/access_tokens"),
         "repositories_url": format!("{origin}/api/v3/installation/repositories"),
-        "html_url": format!("{origin}/organizations/{}/settings/installations/{id}", path_segment(&login)),
+        "html_url": match installation.account_kind {
+            AccountKind::User => format!("{origin}/settings/installations/{id}"),
+            _ => format!("{origin}/organizations/{}/settings/installations/{id}", path_segment(&login)),
+        },
         "app_id": installation.app_id,
     });
     if service.has(Feature::InstallationClientId) {

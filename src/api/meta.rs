@@ -45,8 +45,13 @@ pub async fn get_rate_limit(
 pub async fn get_org(
     State(state): State<AppState>,
     Origin(origin): Origin,
+    Extension(principal): Extension<Principal>,
     Captures(org): Captures<String>,
 ) -> Result<Json<Value>, Error> {
+    // An App signs in to its own endpoints only.
+    if let Principal::App(_) = principal {
+        return Err(Error::BadCredentials);
+    }
     let row = state.service.scope(&Scope::Org(org)).await?;
     Ok(Json(organization(&origin, row.scope_id, &row.name)))
 }
@@ -58,8 +63,27 @@ pub async fn get_repo(
     Extension(principal): Extension<Principal>,
     Captures((owner, repo)): Captures<(String, String)>,
 ) -> Result<Json<Value>, Error> {
-    let owner_row = state.service.scope(&Scope::Org(owner.clone())).await?;
-    let row = state.service.scope(&Scope::Repo { owner, repo }).await?;
+    let scope = Scope::Repo {
+        owner: owner.clone(),
+        repo,
+    };
+    // An installation sees only the repositories it reaches; an App signs in
+    // to its own endpoints only.
+    match &principal {
+        Principal::App(_) => return Err(Error::BadCredentials),
+        Principal::Installation(_) => {
+            state
+                .service
+                .authorize(&principal, &scope, false)
+                .or_else(|error| match error {
+                    Error::NotAccessibleByIntegration => Ok(()),
+                    other => Err(other),
+                })?
+        }
+        _ => {}
+    }
+    let owner_row = state.service.scope(&Scope::Org(owner)).await?;
+    let row = state.service.scope(&scope).await?;
     let mut body = repository(
         &origin,
         row.scope_id,

@@ -622,7 +622,8 @@ pub fn app_row(new: &NewApp, now_ms: i64) -> Result<apps::AppRow, Error> {
         check_hook_url(&hook.url)?;
     }
     let (public, private) = keys_of(new)?;
-    jwt::VerifyingKey::new(&public).map_err(|reason| invalid("Integration", "public_key_pem", reason))?;
+    jwt::VerifyingKey::new(&public)
+        .map_err(|reason| invalid("Integration", "public_key_pem", reason))?;
     let encode = |e: String| Error::Internal(sqlx::Error::Encode(e.into()));
     let public_key_pem = public
         .to_public_key_pem(LineEnding::LF)

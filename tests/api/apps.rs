@@ -871,3 +871,30 @@ async fn the_request_log_says_which_app_or_installation_called() {
         ]
     );
 }
+
+#[tokio::test]
+async fn an_installation_sees_only_its_repositories_and_a_jwt_no_account() {
+    let app = app().await;
+    let scaler = create_app(&app, json!({"metadata": "read"})).await;
+    let installation = install(
+        &app,
+        scaler.id,
+        json!({"account": "orgs/octo-org", "repositories": ["octo-org/app"]}),
+    )
+    .await;
+    let token = token_string(&app, &scaler, installation).await;
+    let jwt = app_jwt(&scaler);
+
+    let selected = with(&app, Method::GET, "/repos/octo-org/app", &token, None).await;
+    let unselected = with(&app, Method::GET, "/repos/octo-org/site", &token, None).await;
+    let jwt_repo = with(&app, Method::GET, "/repos/octo-org/app", &jwt, None).await;
+    let jwt_org = with(&app, Method::GET, "/orgs/octo-org", &jwt, None).await;
+
+    assert_eq!(selected.status, 200, "{:?}", selected.body);
+    assert_eq!(selected.body["full_name"], "octo-org/app");
+    assert_eq!(unselected.status, 404, "{:?}", unselected.body);
+    for refused in [&jwt_repo, &jwt_org] {
+        assert_eq!(refused.status, 401);
+        assert_eq!(refused.body["message"], "Bad credentials");
+    }
+}

@@ -8,9 +8,9 @@ use rsa::RsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 
 use super::{Memory, decode};
-use crate::service::jwt::VerifyingKey;
 use crate::model::Permissions;
 use crate::service::apps::Grant;
+use crate::service::jwt::VerifyingKey;
 use crate::store::apps::{AppRow, InstallationRow, TokenRow};
 
 /// Apps, installations and installation tokens.
