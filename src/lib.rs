@@ -28,6 +28,7 @@ mod clock;
 mod config;
 mod control;
 mod controls;
+mod delivery;
 mod error;
 mod model;
 mod seed;
@@ -41,6 +42,7 @@ pub use config::{
     ApiToken, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_OFFLINE_RUNNER_MAX_AGE,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_RUNNER_VERSION, Tls,
 };
+pub use delivery::{DeliveryFault, DeliveryFaultKind};
 pub use error::{Error, FieldError};
 pub use model::{
     Architecture, Label, LabelKind, Os, Permissions, Runner, RunnerStatus, Scope, Token, TokenKind,
