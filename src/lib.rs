@@ -29,6 +29,7 @@ mod config;
 mod control;
 mod controls;
 mod error;
+mod hook_target;
 mod model;
 mod seed;
 mod server;
@@ -42,6 +43,7 @@ pub use config::{
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_RUNNER_VERSION, Tls,
 };
 pub use error::{Error, FieldError};
+pub use hook_target::{HookTarget, ReceivedDelivery, WaitTimeout};
 pub use model::{
     Architecture, Label, LabelKind, Os, Permissions, Runner, RunnerStatus, Scope, Token, TokenKind,
     Visibility,
