@@ -30,6 +30,7 @@ mod control;
 mod controls;
 mod delivery;
 mod error;
+mod hook_target;
 mod model;
 mod seed;
 mod server;
@@ -44,6 +45,7 @@ pub use config::{
 };
 pub use delivery::{DeliveryFault, DeliveryFaultKind};
 pub use error::{Error, FieldError};
+pub use hook_target::{HookTarget, ReceivedDelivery, WaitTimeout};
 pub use model::{
     Architecture, Label, LabelKind, Os, Permissions, Runner, RunnerStatus, Scope, Token, TokenKind,
     Visibility,
