@@ -163,6 +163,38 @@ pub struct ServeArgs {
         conflicts_with_all = ["tls_cert", "tls_key"]
     )]
     tls_self_signed: Option<PathBuf>,
+
+    /// How long a webhook receiver has to answer a delivery, in seconds
+    /// (fractions allowed), as GHES's 30.
+    #[arg(
+        long,
+        env = "GHES_MOCK_HOOK_TIMEOUT",
+        value_name = "SECONDS",
+        default_value = "30",
+        value_parser = parse_seconds
+    )]
+    hook_timeout: Duration,
+
+    /// The address clients reach the mock at, when not the one it listens
+    /// on (behind a port mapping, say): the URLs in webhook payloads and
+    /// `X-GitHub-Enterprise-Host` use it.
+    #[arg(long, env = "GHES_MOCK_PUBLIC_URL", value_name = "URL", value_parser = parse_public_url)]
+    public_url: Option<String>,
+}
+
+/// An http(s) URL with a host and nothing after it.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(text).map_err(|e| format!("{text:?}: {e}"))?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.query().is_none()
+        && matches!(url.path(), "" | "/");
+    if !plain {
+        return Err(format!(
+            "{text:?}: expected http(s)://HOST[:PORT], as clients reach the mock"
+        ));
+    }
+    Ok(text.trim_end_matches('/').to_owned())
 }
 
 impl ServeArgs {
@@ -191,6 +223,8 @@ impl ServeArgs {
                 (_, _, Some(dir)) => Some(Tls::SelfSigned { dir }),
                 _ => None,
             },
+            hook_timeout: self.hook_timeout,
+            public_url: self.public_url,
         })
     }
 }

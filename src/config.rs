@@ -58,6 +58,12 @@ pub struct Config {
     pub admin_token: Option<String>,
     /// HTTPS instead of plain HTTP when set.
     pub tls: Option<Tls>,
+    /// How long a webhook receiver has to answer a delivery.
+    pub hook_timeout: Duration,
+    /// The mock's address as clients reach it (`https://ghes.example:8443`),
+    /// for the URLs in webhook payloads and `X-GitHub-Enterprise-Host`; by
+    /// default the address it listens on.
+    pub public_url: Option<String>,
 }
 
 /// Where the HTTPS certificate comes from.
@@ -96,6 +102,8 @@ impl Default for Config {
             offline_runner_max_age: Some(DEFAULT_OFFLINE_RUNNER_MAX_AGE),
             admin_token: None,
             tls: None,
+            hook_timeout: DEFAULT_HOOK_TIMEOUT,
+            public_url: None,
         }
     }
 }
@@ -106,6 +114,9 @@ pub const DEFAULT_OFFLINE_RUNNER_MAX_AGE: Duration = Duration::from_secs(14 * 24
 /// Far above any body the API takes (a runner with a hundred labels is a
 /// few kilobytes).
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// GHES waits this long for a webhook receiver's answer.
+pub const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long a request may take before it is answered `504`.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);

@@ -1,12 +1,13 @@
 //! Typed helpers on a running [`GhesMock`]: everything the `/_mock` control
 //! API does, called in-process.
 
+use crate::delivery::DeliveryFault;
 use crate::error::Error;
-use crate::model::{Runner, RunnerStatus, Scope, Token, TokenKind};
+use crate::model::{Conclusion, Job, Runner, RunnerStatus, Scope, Token, TokenKind, WorkflowRun};
 use crate::server::GhesMock;
 use crate::service::{
-    App, Fault, Installation, JitStart, LoggedRequest, MockState, NewApp, NewInstallation,
-    Registration, RequestFilter, RunnerUpdate,
+    App, Delivery, DeliveryQuery, Fault, Installation, JitStart, LoggedRequest, MockState, NewApp,
+    NewInstallation, NewRun, Registration, RequestFilter, RunnerUpdate,
 };
 
 impl GhesMock {
@@ -296,6 +297,72 @@ impl GhesMock {
         self.service.set_clock(offset_seconds).await.map(drop)
     }
 
+    /// Queues a workflow run, as `POST /_mock/runs` does; answers it with its
+    /// jobs as they are once idle runners have taken what they can.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::{NewJob, NewRun};
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let run = mock.queue_run(NewRun::new("octo-org/hello").job(NewJob::new(["gpu"]))).await.unwrap();
+    /// assert_eq!((run.run_number, run.status.as_str()), (1, "queued"));
+    /// # }
+    /// ```
+    pub async fn queue_run(&self, run: NewRun) -> Result<WorkflowRun, Error> {
+        let run_id = self.service.queue_run(&run).await?;
+        let body = self.service.run_with_jobs(run_id, &self.uri())?;
+        Ok(serde_json::from_value(body).map_err(|e| sqlx::Error::Decode(e.into()))?)
+    }
+
+    /// A job of any repository.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// assert!(mock.job(42).await.is_err());
+    /// # }
+    /// ```
+    pub async fn job(&self, job_id: i64) -> Result<Job, Error> {
+        let body = self.service.job_by_id(job_id, &self.uri())?;
+        Ok(serde_json::from_value(body).map_err(|e| sqlx::Error::Decode(e.into()))?)
+    }
+
+    /// Ends a job now with a conclusion, as `POST /_mock/jobs/{id}/complete`
+    /// does; its runner is free again, or gone if it was ephemeral.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::{Conclusion, NewJob, NewRun};
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let run = mock.queue_run(NewRun::new("o/r").job(NewJob::new(["gpu"]))).await.unwrap();
+    /// let job = mock.complete_job(run.jobs[0].id, Conclusion::Failure).await.unwrap();
+    /// assert_eq!(job.conclusion, Some(Conclusion::Failure));
+    /// # }
+    /// ```
+    pub async fn complete_job(&self, job_id: i64, conclusion: Conclusion) -> Result<Job, Error> {
+        self.service.finish_job(job_id, Some(conclusion)).await?;
+        self.job(job_id).await
+    }
+
+    /// Cancels a job now, as `POST /_mock/jobs/{id}/cancel` does.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::{Conclusion, NewJob, NewRun};
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let run = mock.queue_run(NewRun::new("o/r").job(NewJob::new(["gpu"]))).await.unwrap();
+    /// let job = mock.cancel_job(run.jobs[0].id).await.unwrap();
+    /// assert_eq!(job.conclusion, Some(Conclusion::Cancelled));
+    /// # }
+    /// ```
+    pub async fn cancel_job(&self, job_id: i64) -> Result<Job, Error> {
+        self.complete_job(job_id, Conclusion::Cancelled).await
+    }
+
     /// Plans a fault for the API requests it matches; returns it with its id.
     ///
     /// ```
@@ -338,6 +405,29 @@ impl GhesMock {
     /// ```
     pub fn clear_faults(&self) {
         self.service.faults().clear();
+        self.service.delivery_faults().clear();
+    }
+
+    /// Plans a fault for the webhook deliveries it matches: the next ones
+    /// are dropped, duplicated, delayed or reordered.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// use ghes_mock::{DeliveryFault, DeliveryFaultKind};
+    /// let mock = ghes_mock::GhesMock::start().await;
+    /// let fault = mock.add_delivery_fault(DeliveryFault::new(DeliveryFaultKind::Drop).event("workflow_job")).unwrap();
+    /// assert_eq!(fault.times, 1);
+    /// # }
+    /// ```
+    pub fn add_delivery_fault(&self, fault: DeliveryFault) -> Result<DeliveryFault, Error> {
+        self.service.delivery_faults().add(fault)
+    }
+
+    /// Every webhook delivery matching a query, oldest first: those made,
+    /// those a fault dropped, and those not attempted yet.
+    pub async fn deliveries(&self, query: &DeliveryQuery) -> Result<Vec<Delivery>, Error> {
+        self.service.list_all_deliveries(query).await
     }
 
     /// The API requests received, oldest first, optionally only those of a

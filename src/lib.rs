@@ -35,6 +35,7 @@ mod model;
 mod seed;
 mod server;
 mod service;
+mod shapes;
 mod store;
 mod tls;
 mod version;
@@ -47,15 +48,15 @@ pub use delivery::{DeliveryFault, DeliveryFaultKind};
 pub use error::{Error, FieldError};
 pub use hook_target::{HookTarget, ReceivedDelivery, WaitTimeout};
 pub use model::{
-    Architecture, Label, LabelKind, Os, Permissions, Runner, RunnerStatus, Scope, Token, TokenKind,
-    Visibility,
+    Architecture, Conclusion, Job, JobStatus, Label, LabelKind, Os, Permissions, Runner,
+    RunnerStatus, Scope, Token, TokenKind, Visibility, WorkflowRun,
 };
 pub use seed::{Seed, SeedApp, SeedError, SeedGroup, SeedOrg, SeedRunner, SeedRunners};
 pub use server::{GhesMock, GhesMockBuilder, StartError};
 pub use service::{
-    App, Fault, GroupState, Installation, InstallationTokenState, JitStart, LoggedRequest,
-    MockState, NewApp, NewInstallation, Registration, RequestFilter, ScopeState, TokenState,
-    Webhook,
+    App, Delivery, DeliveryQuery, Fault, GroupState, Installation, InstallationTokenState,
+    JitStart, LoggedRequest, MockState, NewApp, NewInstallation, NewJob, NewRun, Registration,
+    RequestFilter, ScopeState, TokenState, Webhook,
 };
 pub use tls::TlsError;
 pub use version::{Feature, GhesVersion};

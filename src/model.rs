@@ -102,11 +102,16 @@ macro_rules! word_enum {
         #[doc = concat!("let parsed: ghes_mock::", stringify!($name), " = ", stringify!($first), ".to_uppercase().parse().unwrap();")]
         #[doc = concat!("assert_eq!(parsed.to_string(), ", stringify!($first), ");")]
         /// ```
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-        #[serde(rename_all = "lowercase")]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name {
             $(#[doc = concat!("`", $word, "`")] $variant,)+
             $($(#[doc = concat!("`", $shown_word, "`, as GitHub shows it")] $shown,)+)?
+        }
+
+        impl Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
         }
 
         impl<'de> Deserialize<'de> for $name {
@@ -150,6 +155,10 @@ word_enum!(Architecture, "architecture", "A runner's architecture", "x64", { X64
 word_enum!(RunnerStatus, "status", "A runner's status", "online", { Online => "online", Offline => "offline" });
 word_enum!(TokenKind, "token kind", "A runner token's kind", "registration", { Registration => "registration", Remove => "remove" });
 word_enum!(Visibility, "visibility", "Which repositories or organizations a runner group serves", "all", { All => "all", Selected => "selected", Private => "private" });
+word_enum!(JobStatus, "job status", "Where a job is in its life", "queued", { Queued => "queued", InProgress => "in_progress", Completed => "completed" });
+word_enum!(Conclusion, "conclusion", "How a job ended", "success", {
+    Success => "success", Failure => "failure", Neutral => "neutral", Cancelled => "cancelled",
+    Skipped => "skipped", TimedOut => "timed_out", ActionRequired => "action_required" });
 
 impl Os {
     /// The read-only label GitHub gives runners of this OS; none before a
@@ -321,6 +330,72 @@ pub struct RunnerApplication {
     pub architecture: String,
     pub download_url: String,
     pub filename: String,
+}
+
+/// A simulated workflow job as the REST API shows it (the fields a test
+/// most often asserts; the JSON has GitHub's full shape).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use ghes_mock::{JobStatus, NewJob, NewRun};
+/// let mock = ghes_mock::GhesMock::builder().ghes_version("3.22").start().await;
+/// let run = mock.queue_run(NewRun::new("octo-org/hello").job(NewJob::new(["self-hosted"]))).await.unwrap();
+/// assert_eq!(run.jobs[0].status, JobStatus::Queued);
+/// mock.register_runner("orgs/octo-org", "r1").await;
+/// let job = mock.job(run.jobs[0].id).await.unwrap();
+/// assert_eq!((job.status, job.runner_name.as_deref()), (JobStatus::InProgress, Some("r1")));
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Job {
+    /// Unique among all jobs.
+    pub id: i64,
+    /// Its run.
+    pub run_id: i64,
+    /// As queued.
+    pub name: String,
+    /// `queued`, `in_progress` or `completed`.
+    pub status: JobStatus,
+    /// Set once completed.
+    pub conclusion: Option<Conclusion>,
+    /// The labels it runs on (GHES 3.3+; empty before).
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// The runner that took it (GHES 3.3+).
+    #[serde(default)]
+    pub runner_id: Option<i64>,
+    /// The runner that took it, by name (GHES 3.3+).
+    #[serde(default)]
+    pub runner_name: Option<String>,
+    /// Its runner's group as GitHub shows it (GHES 3.3+).
+    #[serde(default)]
+    pub runner_group_id: Option<i64>,
+    /// Its runner's group's name (GHES 3.3+).
+    #[serde(default)]
+    pub runner_group_name: Option<String>,
+    /// When a runner took it (its queueing time until then).
+    pub started_at: String,
+    /// When it completed.
+    pub completed_at: Option<String>,
+}
+
+/// A simulated workflow run and its jobs, as `POST /_mock/runs` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowRun {
+    /// Unique among all runs.
+    pub id: i64,
+    /// Counts its repository's runs from 1.
+    pub run_number: i64,
+    /// `queued`, `in_progress` or `completed`, as its jobs make it.
+    pub status: String,
+    /// Set once every job has completed.
+    pub conclusion: Option<Conclusion>,
+    /// The commit it runs.
+    pub head_sha: String,
+    /// In id order.
+    #[serde(default)]
+    pub jobs: Vec<Job>,
 }
 
 /// A page of a list and what the Link header needs to describe it.

@@ -469,8 +469,11 @@ impl GhesMockBuilder {
             source,
         })?;
         let seed = std::mem::take(&mut config.seed);
-        let service = Arc::new(Service::start(&config, version, seed).await?);
         let scheme = if acceptor.is_some() { "https" } else { "http" };
+        config
+            .public_url
+            .get_or_insert_with(|| format!("{scheme}://{address}"));
+        let service = Arc::new(Service::start(&config, version, seed).await?);
         let router = app::router(AppState {
             service: service.clone(),
             scheme,
@@ -483,6 +486,15 @@ impl GhesMockBuilder {
             let _ = stopped.await;
         };
         let sweeper = tokio::spawn(sweep(service.clone()));
+        let jobs_clock = {
+            let service = service.clone();
+            tokio::spawn(async move { service.run_jobs_clock().await })
+        };
+        let recorder = {
+            let service = service.clone();
+            tokio::spawn(async move { service.record_outcomes().await })
+        };
+        let service_for_stop = service.clone();
         let task = tokio::spawn(async move {
             match acceptor {
                 None => {
@@ -496,6 +508,13 @@ impl GhesMockBuilder {
                 Some(acceptor) => tls::serve(listener, acceptor, router, stopped).await,
             }
             sweeper.abort();
+            jobs_clock.abort();
+            // What was delivered is recorded; what was not stays pending.
+            service_for_stop.stop_deliveries().await;
+            let recorded = tokio::time::timeout(std::time::Duration::from_secs(2), recorder);
+            if recorded.await.is_err() {
+                tracing::warn!("recording the last webhook deliveries took too long");
+            }
         });
         tracing::info!(%address, "listening");
         Ok(GhesMock {

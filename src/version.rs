@@ -33,8 +33,16 @@ pub struct GhesVersion {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Feature {
+    /// Webhook deliveries over REST: list, get, redeliver.
+    HookDeliveries,
+    /// The `workflow_job` webhook, and `labels`, `run_attempt` and the
+    /// `runner_*` fields on jobs.
+    JobRunnerFields,
     /// The five runner label operations in each scope.
     RunnerLabels,
+    /// Run attempts: `run_attempt`, `actor`, `triggering_actor`,
+    /// `run_started_at` on runs, and the `attempts/{n}` operations.
+    RunAttempts,
     /// `restricted_to_workflows`, `selected_workflows` and
     /// `workflow_restrictions_read_only` on runner groups.
     WorkflowRestrictions,
@@ -43,6 +51,15 @@ pub enum Feature {
     GroupVisibilityFilter,
     /// `runner_group_id` on runners.
     RunnerGroupId,
+    /// `path` and `referenced_workflows` on runs, and `status=pending` on
+    /// the run list.
+    RunPath,
+    /// `workflow_name` and `head_branch` on jobs, `display_title` on runs.
+    JobWorkflowName,
+    /// `created_at` on jobs.
+    JobCreatedAt,
+    /// `throttled_at` on deliveries.
+    DeliveryThrottledAt,
     /// `generate-jitconfig` in each scope.
     JitConfig,
     /// `name` on the runner lists.
@@ -53,6 +70,8 @@ pub enum Feature {
     InstallationClientId,
     /// `version` on runners.
     RunnerVersion,
+    /// `status` (`success`, `failure`) on the delivery lists.
+    DeliveryStatusFilter,
 }
 
 impl Feature {
@@ -64,29 +83,42 @@ impl Feature {
     /// ```
     pub const fn since(self) -> GhesVersion {
         let minor = match self {
+            Feature::HookDeliveries => 2,
+            Feature::JobRunnerFields => 3,
             Feature::RunnerLabels => 4,
-            Feature::WorkflowRestrictions => 5,
-            Feature::GroupVisibilityFilter | Feature::RunnerGroupId => 6,
+            Feature::WorkflowRestrictions | Feature::RunAttempts => 5,
+            Feature::GroupVisibilityFilter | Feature::RunnerGroupId | Feature::RunPath => 6,
+            Feature::JobWorkflowName => 8,
+            Feature::JobCreatedAt => 9,
+            Feature::DeliveryThrottledAt => 10,
             Feature::JitConfig => 10,
             Feature::NameFilter => 11,
             Feature::Ephemeral => 12,
             Feature::InstallationClientId => 14,
-            Feature::RunnerVersion => 17,
+            Feature::RunnerVersion | Feature::DeliveryStatusFilter => 17,
         };
         GhesVersion { minor, patch: 0 }
     }
 
     /// Every feature, in the order they came.
-    pub const ALL: [Feature; 9] = [
+    pub const ALL: [Feature; 17] = [
+        Feature::HookDeliveries,
+        Feature::JobRunnerFields,
         Feature::RunnerLabels,
         Feature::WorkflowRestrictions,
+        Feature::RunAttempts,
         Feature::GroupVisibilityFilter,
         Feature::RunnerGroupId,
+        Feature::RunPath,
+        Feature::JobWorkflowName,
+        Feature::JobCreatedAt,
+        Feature::DeliveryThrottledAt,
         Feature::JitConfig,
         Feature::NameFilter,
         Feature::Ephemeral,
         Feature::InstallationClientId,
         Feature::RunnerVersion,
+        Feature::DeliveryStatusFilter,
     ];
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::{Captures, JsonBody, Origin};
-use super::meta::{account, node_id, path_segment, repository};
+use super::meta::{account, enterprise, node_id, path_segment, repository};
 use super::pagination::ListQuery;
 use crate::app::AppState;
 use crate::clock::format_ms;
@@ -162,22 +162,6 @@ fn installation_json(state: &AppState, origin: &str, installation: &Installation
         body.extend(rest);
     }
     body
-}
-
-/// An enterprise as GitHub shows it.
-fn enterprise(origin: &str, id: i64, slug: &str) -> Value {
-    json!({
-        "id": id,
-        "slug": slug,
-        "name": slug,
-        "node_id": node_id("Enterprise", id),
-        "avatar_url": format!("{origin}/avatars/b/{id}"),
-        "html_url": format!("{origin}/enterprises/{}", path_segment(slug)),
-        "description": null,
-        "website_url": null,
-        "created_at": format_ms(0),
-        "updated_at": format_ms(0),
-    })
 }
 
 // https://docs.github.com/enterprise-server@3.22/rest/apps/apps#get-the-authenticated-app

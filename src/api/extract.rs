@@ -156,25 +156,33 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         match serde_path_to_error::deserialize(de) {
             Ok(value) => Ok(JsonBody(value)),
             Err(e) if !e.inner().is_data() => Err(Error::ProblemsParsingJson),
-            Err(e) => {
-                let field = e.path().to_string();
-                let inner = e.inner().to_string();
-                let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
-                let code = if message.starts_with("missing field") {
-                    "missing_field"
-                } else {
-                    "invalid"
-                };
-                let field = match (field.as_str(), message.split('`').nth(1)) {
-                    (".", Some(missing)) if code == "missing_field" => missing.to_owned(),
-                    _ => field,
-                };
-                Err(Error::Validation(vec![
-                    FieldError::new("Request", &field, code).with_message(message),
-                ]))
-            }
+            Err(e) => Err(wrong_shape(&e)),
         }
     }
+}
+
+/// Reads JSON already parsed into `T`, a wrong shape answered as a body's.
+pub fn from_json<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    serde_path_to_error::deserialize(value).map_err(|e| wrong_shape(&e))
+}
+
+/// GitHub's 422 for JSON of the wrong shape, naming the field.
+fn wrong_shape(e: &serde_path_to_error::Error<serde_json::Error>) -> Error {
+    let field = e.path().to_string();
+    let inner = e.inner().to_string();
+    let message = inner.split(" at line ").next().unwrap_or(&inner).to_owned();
+    let code = if message.starts_with("missing field") {
+        "missing_field"
+    } else {
+        "invalid"
+    };
+    let field = match (field.as_str(), message.split('`').nth(1)) {
+        (".", Some(missing)) if code == "missing_field" => missing.to_owned(),
+        _ => field,
+    };
+    Error::Validation(vec![
+        FieldError::new("Request", &field, code).with_message(message),
+    ])
 }
 
 /// A body the operation does not use. GitHub still refuses one that is not

@@ -5,16 +5,18 @@ mod docs;
 mod extract;
 pub(crate) mod github;
 mod groups;
+mod hooks;
 mod meta;
 mod pagination;
 mod runners;
+mod runs;
 mod scope;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 
-pub(crate) use extract::{Captures, JsonBody, Origin, Query, RunnerId};
+pub(crate) use extract::{Captures, JsonBody, Origin, Query, RunnerId, from_json};
 pub(crate) use github::credential;
 pub(crate) use meta::organization;
 
@@ -43,6 +45,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
             groups::routes(GroupKind::Org),
         )
         .merge(apps::routes())
+        .merge(runs::routes(version))
+        .merge(hooks::routes(version))
         .route("/meta", get(meta::get_meta))
         .route("/rate_limit", get(meta::get_rate_limit))
         .route("/orgs/{org}", get(meta::get_org))

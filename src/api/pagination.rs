@@ -94,6 +94,16 @@ impl ListQuery {
         (!entries.is_empty()).then(|| entries.join(", "))
     }
 
+    /// The request's own URL with one parameter set: what a list paged by
+    /// cursor links to.
+    pub fn url_with(&self, name: &str, value: &str) -> String {
+        let mut pairs = self.pairs.clone();
+        pairs.retain(|(key, _)| key != name);
+        pairs.push((name.to_owned(), value.to_owned()));
+        let query = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        format!("{}?{query}", self.base)
+    }
+
     fn url_of_page(&self, number: u32) -> String {
         let mut pairs = self.pairs.clone();
         let number = number.to_string();

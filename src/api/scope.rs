@@ -2,6 +2,7 @@
 //! runner route was called for, and whether the caller may use it.
 
 use std::collections::HashMap;
+use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, Path};
 use axum::http::Method;
@@ -10,7 +11,7 @@ use axum::http::request::Parts;
 use crate::app::AppState;
 use crate::error::Error;
 use crate::model::Scope;
-use crate::service::Principal;
+use crate::service::{Need, Principal};
 
 impl FromRequestParts<AppState> for Scope {
     type Rejection = Error;
@@ -30,6 +31,61 @@ impl FromRequestParts<AppState> for Scope {
         state.service.authorize(principal, &scope, write)?;
         tracing::Span::current().record("scope", tracing::field::display(&scope));
         Ok(scope)
+    }
+}
+
+/// What a surface beside the runners needs of its callers.
+pub trait Needs {
+    /// The need of a request to `scope`, reading or writing.
+    fn need(scope: &Scope, write: bool) -> Need;
+}
+
+/// Runs and jobs.
+#[derive(Debug)]
+pub struct ActionsAccess;
+
+impl Needs for ActionsAccess {
+    fn need(_: &Scope, write: bool) -> Need {
+        Need::Actions { write }
+    }
+}
+
+/// Repository and organization webhooks.
+#[derive(Debug)]
+pub struct HooksAccess;
+
+impl Needs for HooksAccess {
+    fn need(scope: &Scope, write: bool) -> Need {
+        match scope {
+            Scope::Repo { .. } => Need::RepoHooks { write },
+            _ => Need::OrgHooks { write },
+        }
+    }
+}
+
+/// The repository or organization a route was called for, once the caller
+/// is known to have what `N` needs.
+#[derive(Debug)]
+pub struct Authorized<N>(pub Scope, pub PhantomData<N>);
+
+impl<N: Needs> FromRequestParts<AppState> for Authorized<N> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| Error::NotFound)?;
+        let scope = from_params(&params).ok_or(Error::NotFound)?;
+        let principal = parts
+            .extensions
+            .get::<Principal>()
+            .unwrap_or(&Principal::Anonymous);
+        let write = parts.method != Method::GET && parts.method != Method::HEAD;
+        state
+            .service
+            .authorize_for(principal, &scope, N::need(&scope, write))?;
+        tracing::Span::current().record("scope", tracing::field::display(&scope));
+        Ok(Authorized(scope, PhantomData))
     }
 }
 

@@ -3,7 +3,9 @@
 
 mod admin;
 mod apps;
+mod deliveries;
 mod faults;
+mod jobs;
 mod orgs;
 mod runners;
 
@@ -28,6 +30,11 @@ pub fn routes(state: AppState) -> Router<AppState> {
     let guarded = Router::new()
         .route("/runners/{runner_id}", patch(runners::update))
         .route("/orgs/{org}", put(orgs::set))
+        .route("/runs", post(jobs::queue))
+        .route("/runs/{run_id}", get(jobs::get_run))
+        .route("/jobs/{job_id}", get(jobs::get_job))
+        .route("/jobs/{job_id}/complete", post(jobs::complete))
+        .route("/jobs/{job_id}/cancel", post(jobs::cancel))
         .route("/apps", post(apps::create).get(apps::list))
         .route("/apps/{app_id}/installations", post(apps::install))
         .route("/apps/{app_id}/jwt", post(apps::jwt))
@@ -39,6 +46,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             post(faults::add).get(faults::list).delete(faults::clear),
         )
         .route("/requests", get(admin::requests))
+        .route("/deliveries", get(deliveries::list))
         .route_layer(from_fn_with_state(state, require_admin));
     open.merge(guarded)
         .fallback(not_found)

@@ -56,6 +56,9 @@ pub struct MockState {
     /// Installation tokens that have not expired.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub installation_tokens: Vec<InstallationTokenState>,
+    /// How many jobs are queued, running and completed, and how many
+    /// runners wait idle.
+    pub jobs: super::JobCounts,
 }
 
 /// A live installation token, in [`MockState`].
@@ -184,6 +187,7 @@ impl Service {
         writer.apply(|current| *current = memory);
         self.rate_limiter.clear();
         self.faults.clear();
+        self.delivery_faults().clear();
         self.requests.clear();
         Ok(())
     }
@@ -269,6 +273,7 @@ impl Service {
             apps: self.app_views(),
             installations: self.installation_views(),
             installation_tokens,
+            jobs: self.job_counts(),
         })
     }
 
@@ -315,6 +320,8 @@ impl Service {
         }
         self.clock.set_offset_seconds(offset_seconds);
         self.sweep().await?;
+        // Jobs whose time is up on the new clock end now.
+        self.settle_now().await?;
         Ok(format_ms(self.clock.now_ms()))
     }
 }

@@ -45,7 +45,53 @@ pub fn accepted_scopes(scope_kind: &str) -> &'static [&'static str] {
     }
 }
 
-const ALL_SCOPES: &str = "admin:enterprise, admin:org, manage_runners:enterprise, repo";
+const ALL_SCOPES: &str = "admin:enterprise, admin:org, admin:org_hook, admin:repo_hook, \
+                          manage_runners:enterprise, repo, site_admin";
+
+/// What an endpoint outside the runner surface needs of its caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Workflow runs and jobs of a repository: `repo`, or an
+    /// installation's `actions`.
+    Actions { write: bool },
+    /// A repository's webhooks: `admin:repo_hook` (or `repo`), or an
+    /// installation's `repository_hooks`.
+    RepoHooks { write: bool },
+    /// An organization's webhooks: `admin:org_hook`, or an installation's
+    /// `organization_hooks`.
+    OrgHooks { write: bool },
+    /// Global webhooks: a site administrator's `site_admin`; no App.
+    SiteAdmin,
+}
+
+impl Need {
+    /// The OAuth scopes that open it.
+    pub fn accepted_scopes(self) -> &'static [&'static str] {
+        match self {
+            Need::Actions { .. } => &["repo"],
+            Need::RepoHooks { write: false } => &[
+                "admin:repo_hook",
+                "write:repo_hook",
+                "read:repo_hook",
+                "repo",
+            ],
+            Need::RepoHooks { write: true } => &["admin:repo_hook", "write:repo_hook", "repo"],
+            Need::OrgHooks { .. } => &["admin:org_hook"],
+            Need::SiteAdmin => &["site_admin"],
+        }
+    }
+
+    /// The installation permission that opens it, and its level.
+    fn permission(self) -> Option<(&'static str, &'static str)> {
+        let level = |write| if write { "write" } else { "read" };
+        match self {
+            Need::Actions { write } => Some(("actions", level(write))),
+            Need::RepoHooks { write } => Some(("repository_hooks", level(write))),
+            Need::OrgHooks { write } => Some(("organization_hooks", level(write))),
+            Need::SiteAdmin => None,
+        }
+    }
+}
 
 impl Auth {
     pub fn new<'a>(
@@ -104,7 +150,11 @@ impl Principal {
     /// as its token's OAuth scopes tell; an installation's grant is checked
     /// by [`Service::authorize`].
     pub fn authorize(&self, scope: &Scope) -> Result<(), Error> {
-        let accepted = accepted_scopes(scope.kind());
+        self.authorize_scopes(accepted_scopes(scope.kind()))
+    }
+
+    /// Whether this caller's token carries one of these OAuth scopes.
+    fn authorize_scopes(&self, accepted: &[&str]) -> Result<(), Error> {
         match self {
             Principal::Anonymous => Err(Error::RequiresAuthentication),
             Principal::AnyScope | Principal::Installation(_) => Ok(()),
@@ -210,6 +260,49 @@ impl Service {
                     Err(Error::NotAccessibleByIntegration)
                 }
             }
+        }
+    }
+}
+
+impl Service {
+    /// Whether the caller may use an endpoint of `scope` that needs `need`.
+    /// A repository an installation does not reach does not exist for it.
+    pub fn authorize_for(
+        &self,
+        principal: &Principal,
+        scope: &Scope,
+        need: Need,
+    ) -> Result<(), Error> {
+        principal.authorize_scopes(need.accepted_scopes())?;
+        let Principal::Installation(grant) = principal else {
+            return Ok(());
+        };
+        let Some((permission, level)) = need.permission() else {
+            return Err(Error::NotAccessibleByIntegration);
+        };
+        let memory = self.memory();
+        let reached = match scope {
+            Scope::Enterprise(_) => false,
+            Scope::Org(_) => {
+                memory
+                    .scope(scope)
+                    .is_some_and(|s| s.id == grant.account_id)
+                    && grant.account_kind == super::AccountKind::Org
+            }
+            Scope::Repo { owner, .. } => {
+                let reached = owner.eq_ignore_ascii_case(&grant.account)
+                    && grant.account_kind != super::AccountKind::Enterprise
+                    && memory.scope(scope).is_some_and(|s| grant.reaches(s.id));
+                if !reached {
+                    return Err(Error::NotFound);
+                }
+                true
+            }
+        };
+        if reached && grant.allows(permission, level) {
+            Ok(())
+        } else {
+            Err(Error::NotAccessibleByIntegration)
         }
     }
 }

@@ -233,12 +233,16 @@ impl Service {
             version: &version,
         };
         runners::start(writer.conn()?, runner_id, &started, now).await?;
-        writer
+        let runner = writer
             .apply(|memory| {
                 let entry = memory.start_runner(runner_id, os, &version)?.clone();
                 Some(memory.runner(&entry))
             })
-            .ok_or(Error::NotFound)
+            .ok_or(Error::NotFound)?;
+        // Online and idle as it started; a queued job it can take is its
+        // next.
+        self.settle(&mut writer).await?;
+        Ok(runner)
     }
 
     /// Whether the presented version has a feature.

@@ -5,19 +5,25 @@ mod admin;
 mod apps;
 mod auth;
 mod batch;
+pub(crate) mod deliveries;
 mod faults;
 mod groups;
+mod hooks;
 mod jit;
+mod jobs;
 pub(crate) mod jwt;
 mod labels;
 mod memory;
 mod ratelimit;
 mod requests;
 mod runners;
+mod runs;
 mod tokens;
 
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
 use std::time::Duration;
+use tokio::sync::Notify;
 
 use sqlx::pool::PoolConnection;
 use sqlx::{Sqlite, SqliteConnection};
@@ -33,15 +39,19 @@ pub use apps::{
     App, Grant, Installation, IssuedToken, NewApp, NewInstallation, TokenRequest, Webhook,
     selection,
 };
-pub use auth::{Auth, Principal, accepted_scopes};
+pub use auth::{Auth, Need, Principal, accepted_scopes};
+pub use deliveries::{Delivery, DeliveryQuery};
 pub use faults::{Fault, FaultPlan};
 pub use groups::{GroupChange, GroupKind, GroupView, NewGroup, check_group_name};
+pub use hooks::{DeliveryFilter, HookConfig, HookOwner, HookUpdate, NewHook};
 pub use jit::{JitConfig, JitRequest, JitStart};
+pub use jobs::{NewJob, NewRun};
 pub use labels::LabelChange;
-pub use memory::{AccountKind, AppEntry, InstallationEntry};
+pub use memory::{AccountKind, AppEntry, InstallationEntry, JobEntry, RunEntry};
 pub use ratelimit::{RateLimiter, RateStatus, Resource};
 pub use requests::{LoggedRequest, RequestFilter, RequestLog, redacted_path};
 pub use runners::{PageRequest, Registration, Removal, RunnerUpdate};
+pub use runs::{JobCounts, RunFilter};
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -61,6 +71,9 @@ pub struct Settings {
     pub runner_version: String,
     pub token_ttl: Duration,
     pub offline_runner_max_age: Option<Duration>,
+    /// `scheme://host[:port]` of the mock as clients reach it, for webhook
+    /// payloads.
+    pub public_url: String,
 }
 
 #[derive(Debug)]
@@ -68,7 +81,7 @@ pub struct Service {
     store: Store,
     /// What reads are answered from; see [`memory`].
     memory: Arc<RwLock<Memory>>,
-    clock: Clock,
+    clock: Arc<Clock>,
     settings: Settings,
     /// Packed; what reset returns to.
     seed: Seed,
@@ -84,6 +97,15 @@ pub struct Service {
     installation_token_asks: batch::Batch<apps::TokenAsk, IssuedToken>,
     /// The RSA key of JIT configurations, made on first use; see [`jit`].
     jit_key: tokio::sync::OnceCell<jit::RunnerKey>,
+    /// Wakes the task that ends jobs on the mock clock; see [`jobs`].
+    jobs_clock: Arc<Notify>,
+    /// Sends webhook deliveries; see [`deliveries`].
+    engine: crate::delivery::Engine,
+    /// Tells the recorder the engine has stopped.
+    deliveries_stopped: Notify,
+    /// Where the engine's outcomes arrive, until the recorder takes them.
+    outcomes:
+        std::sync::Mutex<Option<tokio::sync::mpsc::UnboundedReceiver<crate::delivery::Outcome>>>,
 }
 
 impl Service {
@@ -110,16 +132,36 @@ impl Service {
             seed.tokens.iter().chain(&config.tokens),
             config.admin_token.clone(),
         );
+        let clock = Arc::new(Clock::default());
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", config.bind))
+            .trim_end_matches('/')
+            .to_owned();
+        let (sent, outcomes) = deliveries::outcome_channel();
+        let engine = crate::delivery::Engine::start(
+            crate::delivery::EngineSettings {
+                timeout: config.hook_timeout,
+                enterprise_version: version.installed(),
+                enterprise_host: host_of(&public_url),
+                ..crate::delivery::EngineSettings::default()
+            },
+            clock.clone(),
+            sent,
+        )
+        .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
         let service = Service {
             store,
             memory: Arc::new(RwLock::new(Memory::new(version))),
-            clock: Clock::default(),
+            clock,
             settings: Settings {
                 version,
                 ghes_version: version.installed(),
                 runner_version: config.runner_version.clone(),
                 token_ttl: config.token_ttl,
                 offline_runner_max_age: config.offline_runner_max_age,
+                public_url,
             },
             seed,
             auth,
@@ -130,8 +172,18 @@ impl Service {
             jit_asks: batch::Batch::default(),
             installation_token_asks: batch::Batch::default(),
             jit_key: tokio::sync::OnceCell::new(),
+            jobs_clock: Arc::new(Notify::new()),
+            engine,
+            deliveries_stopped: Notify::new(),
+            outcomes: std::sync::Mutex::new(Some(outcomes)),
         };
         service.seed_if_new().await?;
+        let mut writer = service.writer().await?;
+        service
+            .send_pending(&mut writer)
+            .await
+            .map_err(|e| sqlx::Error::Protocol(e.to_string()))?;
+        drop(writer);
         Ok(service)
     }
 
@@ -148,6 +200,7 @@ impl Service {
             memory: self.memory.clone(),
             version: self.settings.version,
             unsettled: false,
+            jobs_clock: self.jobs_clock.clone(),
         })
     }
 
@@ -175,6 +228,28 @@ impl Service {
         &self.requests
     }
 
+    /// Ends jobs when their time is up on the mock clock, and settles what
+    /// writes left behind; runs until the server stops.
+    pub async fn run_jobs_clock(&self) {
+        loop {
+            let now = self.clock.now_ms();
+            let wait = self
+                .memory()
+                .jobs()
+                .next_due()
+                .map_or(Duration::from_secs(3600), |at| {
+                    Duration::from_millis(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
+                });
+            let _ = tokio::time::timeout(wait, self.jobs_clock.notified()).await;
+            if self.memory().jobs().has_work(self.clock.now_ms())
+                && let Err(error) = self.settle_now().await
+            {
+                tracing::warn!(%error, "settling jobs failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
     /// Closes the database once requests under way are done.
     pub async fn close(&self) {
         self.store.close().await;
@@ -196,6 +271,8 @@ struct Writer {
     version: GhesVersion,
     /// Whether SQLite may hold a change that memory does not.
     unsettled: bool,
+    /// Woken when the turn ends with jobs that could move; see [`jobs`].
+    jobs_clock: Arc<Notify>,
 }
 
 impl Writer {
@@ -237,6 +314,11 @@ impl Writer {
 
 impl Drop for Writer {
     fn drop(&mut self) {
+        // A write that let a job move and did not settle leaves it to the
+        // clock task, which settles in a turn of its own.
+        if self.memory().jobs().has_work(i64::MIN) {
+            self.jobs_clock.notify_one();
+        }
         let Some(mut conn) = self.conn.take() else {
             return;
         };
@@ -260,6 +342,14 @@ impl Drop for Writer {
             }
         });
     }
+}
+
+/// The host of a URL, for `X-GitHub-Enterprise-Host`.
+fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_else(|| "localhost".to_owned())
 }
 
 /// A runner name as config.sh accepts it.

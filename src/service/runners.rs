@@ -443,6 +443,7 @@ impl Service {
                 },
             );
         });
+        self.settle(&mut writer).await?;
         let memory = self.memory();
         let runner = memory
             .scope_by_id(scope_id)
@@ -466,13 +467,15 @@ impl Service {
         }
         let status = update.status.map(RunnerStatus::as_str);
         runners::update(writer.conn()?, runner_id, status, update.busy, now).await?;
-        writer
-            .apply(|memory| {
-                let runner = memory.update_runner(runner_id, update.status, update.busy)?;
-                let runner = runner.clone();
-                Some(memory.runner(&runner))
-            })
-            .ok_or(Error::NotFound)
+        writer.apply(|memory| {
+            memory
+                .update_runner(runner_id, update.status, update.busy)
+                .map(drop)
+        });
+        self.settle(&mut writer).await?;
+        let memory = self.memory();
+        let (_, runner) = memory.find_runner(runner_id).ok_or(Error::NotFound)?;
+        Ok(memory.runner(runner))
     }
 
     /// Removes a runner with a remove token of its scope, as

@@ -3,6 +3,8 @@
 
 pub mod apps;
 pub mod groups;
+pub mod hooks;
+pub mod jobs;
 pub mod labels;
 pub mod runners;
 pub mod scopes;
@@ -64,7 +66,11 @@ impl Store {
     /// that a reseed gives the same ids as the first seed.
     pub async fn clear(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
         sqlx::query(
-            "DELETE FROM installation_token;
+            "DELETE FROM delivery;
+             DELETE FROM hook;
+             DELETE FROM workflow_job;
+             DELETE FROM workflow_run;
+             DELETE FROM installation_token;
              DELETE FROM installation;
              DELETE FROM app;
              DELETE FROM runner;

@@ -668,8 +668,13 @@ async fn state_lists_every_scope_with_its_runners_and_every_live_token() {
     assert_eq!(state.status, 200, "{:?}", state.body);
     let body = &state.body;
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
-    assert_eq!(keys.len(), 4, "{keys:?}");
+    assert_eq!(keys.len(), 5, "{keys:?}");
     assert_eq!(body["clock_offset_seconds"], 0);
+    assert_eq!(
+        body["jobs"],
+        json!({"queued": 0, "in_progress": 0, "completed": 0, "idle_runners": 2}),
+        "a and c are idle, b is busy"
+    );
     assert!(
         (parse_time(&body["now"]) - chrono::Utc::now())
             .num_seconds()

@@ -183,6 +183,7 @@ impl Memory {
         if let Some(group) = self.groups.get_mut(&id) {
             group.runners = runners;
         }
+        self.jobs.rescan();
         Ok(())
     }
 
@@ -194,6 +195,7 @@ impl Memory {
             .map(|g| g.runners.clone())
             .unwrap_or_default();
         self.move_runners(&moved, to);
+        self.jobs.rescan();
         if let Some(group) = self.groups.remove(&id)
             && let Some(index) = self.scope_index_by_id(group.scope_id)
         {
@@ -204,11 +206,14 @@ impl Memory {
     /// Puts runners into a group.
     pub fn move_runners(&mut self, runner_ids: &[i64], to: i64) {
         for &runner_id in runner_ids {
-            let Some(entry) = self.runner_mut(runner_id) else {
+            let mut from = None;
+            let moved = self.change_runner(runner_id, |entry| {
+                from = entry.group();
+                entry.group = super::group_slot(Some(to));
+            });
+            if moved.is_none() {
                 continue;
-            };
-            let from = entry.group();
-            entry.group = super::group_slot(Some(to));
+            }
             if let Some(group) = from.and_then(|id| self.groups.get_mut(&id)) {
                 group.remove_runner(runner_id);
             }

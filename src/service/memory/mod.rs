@@ -10,6 +10,8 @@
 
 mod apps;
 mod groups;
+mod hooks;
+mod jobs;
 mod names;
 
 use std::collections::{HashMap, HashSet, VecDeque};
@@ -22,6 +24,8 @@ use serde_json::value::RawValue;
 
 pub use apps::{AccountKind, AppEntry, InstallationEntry, InstallationTokenEntry};
 pub use groups::GroupEntry;
+pub use hooks::{HookEntry, HookKind, LastResponse};
+pub use jobs::{JobChange, JobEntry, Jobs, RunEntry, RunnerEffect};
 use names::NameIndex;
 
 use crate::model::{Label, LabelKind, Os, Runner, RunnerStatus, Scope, TokenKind};
@@ -29,7 +33,10 @@ use crate::store::labels::LabelRow;
 use crate::store::runners::RunnerRow;
 use crate::store::scopes::ScopeRow;
 use crate::store::tokens::TokenRow;
-use crate::store::{apps as stored_apps, groups as stored_groups, labels, runners, scopes, tokens};
+use crate::store::{
+    apps as stored_apps, groups as stored_groups, hooks as stored_hooks, jobs as stored_jobs,
+    labels, runners, scopes, tokens,
+};
 use crate::version::{Feature, GhesVersion};
 
 /// Live tokens kept per scope and kind. Asking for one more pushes out the
@@ -58,6 +65,8 @@ pub struct Memory {
     hasher: RandomState,
     tokens: HashMap<Arc<str>, TokenEntry>,
     apps: apps::Apps,
+    jobs: Jobs,
+    hooks: hooks::Hooks,
 }
 
 /// Which of the fields later versions added to a runner are shown.
@@ -257,6 +266,12 @@ impl Memory {
         }
         for row in stored_apps::live_tokens(&mut *conn, i64::MIN).await? {
             memory.add_installation_token(&row.token, InstallationTokenEntry::from_row(&row)?);
+        }
+        let runs = stored_jobs::all_runs(&mut *conn).await?;
+        let jobs = stored_jobs::all_jobs(&mut *conn).await?;
+        memory.load_jobs(runs, jobs)?;
+        for row in stored_hooks::all(&mut *conn).await? {
+            memory.put_hook(HookEntry::from_row(row)?);
         }
         Ok(memory)
     }
@@ -489,6 +504,7 @@ impl Memory {
         if let Some(index) = self.scope_index_by_id(org_id) {
             self.scopes[index].enterprise_id = enterprise_id;
         }
+        self.jobs.rescan();
     }
 
     pub fn add_labels(&mut self, rows: Vec<LabelRow>) {
@@ -537,11 +553,15 @@ impl Memory {
             },
         );
         names.insert(hasher, runners, &runners[at]);
-        Some(&runners[at])
+        let scope_id = self.scopes[index].id;
+        let entry = &self.scopes[index].runners[at];
+        self.jobs.runner_in(Memory::pool_of(scope_id, entry), entry);
+        Some(entry)
     }
 
     pub fn remove_runner(&mut self, runner_id: i64) -> Option<RunnerEntry> {
         let hasher = &self.hasher;
+        let jobs = &mut self.jobs;
         let removed = self.scopes.iter_mut().find_map(|scope| {
             let at = scope
                 .runners
@@ -549,6 +569,7 @@ impl Memory {
                 .ok()?;
             let removed = scope.runners.remove(at);
             scope.names.remove(hasher, &removed.name, removed.id);
+            jobs.runner_gone(Memory::pool_of(scope.id, &removed), &removed);
             Some(removed)
         })?;
         if let Some(group) = removed.group().and_then(|id| self.groups.get_mut(&id)) {
@@ -561,14 +582,18 @@ impl Memory {
     pub fn remove_runners(&mut self, runner_ids: &[i64]) {
         let gone: HashSet<i64> = runner_ids.iter().copied().collect();
         let hasher = &self.hasher;
+        let jobs = &mut self.jobs;
         let mut groups = HashSet::new();
         for scope in &mut self.scopes {
-            let ScopeEntry { runners, names, .. } = scope;
+            let ScopeEntry {
+                id, runners, names, ..
+            } = scope;
             runners.retain(|r| {
                 let keep = !gone.contains(&r.id);
                 if !keep {
                     names.remove(hasher, &r.name, r.id);
                     groups.extend(r.group());
+                    jobs.runner_gone(Memory::pool_of(*id, r), r);
                 }
                 keep
             });
@@ -580,14 +605,24 @@ impl Memory {
         }
     }
 
-    fn runner_mut(&mut self, runner_id: i64) -> Option<&mut RunnerEntry> {
-        self.scopes.iter_mut().find_map(|scope| {
+    /// Changes a runner, keeping the index of idle runners in step.
+    fn change_runner(
+        &mut self,
+        runner_id: i64,
+        change: impl FnOnce(&mut RunnerEntry),
+    ) -> Option<&RunnerEntry> {
+        let jobs = &mut self.jobs;
+        let (scope_id, entry) = self.scopes.iter_mut().find_map(|scope| {
             let at = scope
                 .runners
                 .binary_search_by_key(&runner_id, |r| r.id)
                 .ok()?;
-            Some(&mut scope.runners[at])
-        })
+            Some((scope.id, &mut scope.runners[at]))
+        })?;
+        jobs.runner_out(Memory::pool_of(scope_id, entry), entry);
+        change(entry);
+        jobs.runner_in(Memory::pool_of(scope_id, entry), entry);
+        Some(entry)
     }
 
     pub fn update_runner(
@@ -596,32 +631,30 @@ impl Memory {
         status: Option<RunnerStatus>,
         busy: Option<bool>,
     ) -> Option<&RunnerEntry> {
-        let entry = self.runner_mut(runner_id)?;
-        if let Some(status) = status {
-            entry.status = status;
-        }
-        if let Some(busy) = busy {
-            entry.busy = busy;
-        }
-        Some(entry)
+        self.change_runner(runner_id, |entry| {
+            if let Some(status) = status {
+                entry.status = status;
+            }
+            if let Some(busy) = busy {
+                entry.busy = busy;
+            }
+        })
     }
 
     /// Gives a runner new labels (ids in display order, all known).
     pub fn set_runner_labels(&mut self, runner_id: i64, label_ids: &[i64]) -> Option<&RunnerEntry> {
         let labels = self.labels.intern(label_ids);
-        let entry = self.runner_mut(runner_id)?;
-        entry.labels = labels;
-        Some(entry)
+        self.change_runner(runner_id, |entry| entry.labels = labels)
     }
 
     /// A JIT runner started: online, with the OS and version it reported.
     pub fn start_runner(&mut self, runner_id: i64, os: Os, version: &str) -> Option<&RunnerEntry> {
         let version = self.intern_version(Some(version));
-        let entry = self.runner_mut(runner_id)?;
-        entry.status = RunnerStatus::Online;
-        entry.os = os;
-        entry.version = version;
-        Some(entry)
+        self.change_runner(runner_id, |entry| {
+            entry.status = RunnerStatus::Online;
+            entry.os = os;
+            entry.version = version;
+        })
     }
 
     pub fn insert_token(&mut self, token: &str, entry: TokenEntry) {

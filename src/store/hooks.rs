@@ -1,0 +1,308 @@
+//! Webhooks and their deliveries. Hooks are read into memory; deliveries
+//! are read from here, since only the deliveries API and the control API
+//! look at them.
+
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+/// A hook as stored; `events` is a JSON array, `last_response` a JSON
+/// object.
+#[derive(Debug, Clone, FromRow)]
+pub struct HookRow {
+    pub hook_id: i64,
+    pub kind: String,
+    pub scope_id: Option<i64>,
+    pub active: bool,
+    pub events: String,
+    pub url: String,
+    pub content_type: String,
+    pub secret: Option<String>,
+    pub insecure_ssl: String,
+    pub last_response: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The columns of a [`HookRow`], for `concat!`: the SQL stays a literal.
+macro_rules! hook_columns {
+    () => {
+        "hook_id, kind, scope_id, active, events, url, content_type, secret, insecure_ssl, \
+         last_response, created_at, updated_at"
+    };
+}
+
+/// Every hook, in id order.
+#[tracing::instrument(skip_all)]
+pub async fn all(db: impl SqliteExecutor<'_>) -> Result<Vec<HookRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        hook_columns!(),
+        " FROM hook ORDER BY hook_id"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// Stores a new hook; returns it with its id.
+#[tracing::instrument(skip_all)]
+pub async fn insert(db: impl SqliteExecutor<'_>, hook: &HookRow) -> Result<HookRow, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "INSERT INTO hook (kind, scope_id, active, events, url, content_type, secret,
+                           insecure_ssl, last_response, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)
+         RETURNING ",
+        hook_columns!()
+    ))
+    .bind(&hook.kind)
+    .bind(hook.scope_id)
+    .bind(hook.active)
+    .bind(&hook.events)
+    .bind(&hook.url)
+    .bind(&hook.content_type)
+    .bind(&hook.secret)
+    .bind(&hook.insecure_ssl)
+    .bind(&hook.last_response)
+    .bind(hook.created_at)
+    .fetch_one(db)
+    .await
+}
+
+/// Writes a hook's settings.
+#[tracing::instrument(skip_all)]
+pub async fn update(db: impl SqliteExecutor<'_>, hook: &HookRow) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE hook SET active = ?2, events = ?3, url = ?4, content_type = ?5, secret = ?6,
+                         insecure_ssl = ?7, updated_at = ?8
+          WHERE hook_id = ?1",
+    )
+    .bind(hook.hook_id)
+    .bind(hook.active)
+    .bind(&hook.events)
+    .bind(&hook.url)
+    .bind(&hook.content_type)
+    .bind(&hook.secret)
+    .bind(&hook.insecure_ssl)
+    .bind(hook.updated_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a hook and its deliveries.
+#[tracing::instrument(skip_all)]
+pub async fn delete(conn: &mut SqliteConnection, hook_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM delivery WHERE hook_id = ?1")
+        .bind(hook_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM hook WHERE hook_id = ?1")
+        .bind(hook_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records the last delivery's answer on a hook.
+#[tracing::instrument(skip_all)]
+pub async fn set_last_response(
+    db: impl SqliteExecutor<'_>,
+    hook_id: i64,
+    last_response: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE hook SET last_response = ?2 WHERE hook_id = ?1")
+        .bind(hook_id)
+        .bind(last_response)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A delivery as stored.
+#[derive(Debug, Clone, Default, FromRow)]
+pub struct DeliveryRow {
+    pub delivery_id: i64,
+    pub hook_id: Option<i64>,
+    pub app_id: Option<i64>,
+    pub guid: String,
+    pub event: String,
+    pub action: Option<String>,
+    pub installation_id: Option<i64>,
+    pub repository_id: Option<i64>,
+    pub redelivery: bool,
+    pub url: String,
+    /// JSON array of `[name, value]` pairs.
+    pub request_headers: String,
+    pub request_body: Vec<u8>,
+    pub state: String,
+    pub status: Option<String>,
+    pub status_code: Option<i64>,
+    pub duration: Option<f64>,
+    pub delivered_at: Option<i64>,
+    /// JSON array of `[name, value]` pairs.
+    pub response_headers: Option<String>,
+    pub response_body: Option<String>,
+    pub created_at: i64,
+}
+
+/// The columns of a [`DeliveryRow`], for `concat!`.
+macro_rules! delivery_columns {
+    () => {
+        "delivery_id, hook_id, app_id, guid, event, action, installation_id, repository_id, \
+         redelivery, url, request_headers, request_body, state, status, status_code, duration, \
+         delivered_at, response_headers, response_body, created_at"
+    };
+}
+
+/// Stores a delivery to make (`pending`) or one already made; returns its id.
+#[tracing::instrument(skip_all)]
+pub async fn insert_delivery(
+    db: impl SqliteExecutor<'_>,
+    row: &DeliveryRow,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO delivery (hook_id, app_id, guid, event, action, installation_id,
+                               repository_id, redelivery, url, request_headers, request_body,
+                               state, status, status_code, duration, delivered_at,
+                               response_headers, response_body, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                 ?18, ?19)
+         RETURNING delivery_id",
+    )
+    .bind(row.hook_id)
+    .bind(row.app_id)
+    .bind(&row.guid)
+    .bind(&row.event)
+    .bind(&row.action)
+    .bind(row.installation_id)
+    .bind(row.repository_id)
+    .bind(row.redelivery)
+    .bind(&row.url)
+    .bind(&row.request_headers)
+    .bind(&row.request_body)
+    .bind(&row.state)
+    .bind(&row.status)
+    .bind(row.status_code)
+    .bind(row.duration)
+    .bind(row.delivered_at)
+    .bind(&row.response_headers)
+    .bind(&row.response_body)
+    .bind(row.created_at)
+    .fetch_one(db)
+    .await
+}
+
+/// What became of an attempt.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub delivery_id: i64,
+    pub state: &'static str,
+    pub status: String,
+    pub status_code: i64,
+    pub duration: f64,
+    pub delivered_at: i64,
+    pub response_headers: String,
+    pub response_body: String,
+}
+
+/// Records an attempt on its delivery.
+#[tracing::instrument(skip_all)]
+pub async fn record(db: impl SqliteExecutor<'_>, attempt: &Attempt) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE delivery SET state = ?2, status = ?3, status_code = ?4, duration = ?5,
+                             delivered_at = ?6, response_headers = ?7, response_body = ?8
+          WHERE delivery_id = ?1",
+    )
+    .bind(attempt.delivery_id)
+    .bind(attempt.state)
+    .bind(&attempt.status)
+    .bind(attempt.status_code)
+    .bind(attempt.duration)
+    .bind(attempt.delivered_at)
+    .bind(&attempt.response_headers)
+    .bind(&attempt.response_body)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// One delivery.
+#[tracing::instrument(skip_all)]
+pub async fn get(
+    db: impl SqliteExecutor<'_>,
+    delivery_id: i64,
+) -> Result<Option<DeliveryRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM delivery WHERE delivery_id = ?1"
+    ))
+    .bind(delivery_id)
+    .fetch_optional(db)
+    .await
+}
+
+/// Which deliveries a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryQuery {
+    pub hook_id: Option<i64>,
+    pub app_id: Option<i64>,
+    /// Only those made (`sent`), as GitHub's deliveries API shows them.
+    pub sent_only: bool,
+    /// Only ids below this (the cursor of GitHub's pages).
+    pub before: Option<i64>,
+    /// Only these status codes: `success` (2xx, 3xx) or not.
+    pub success: Option<bool>,
+    pub redelivery: Option<bool>,
+    pub event: Option<String>,
+    pub action: Option<String>,
+    /// Oldest first when set; newest first otherwise.
+    pub oldest_first: bool,
+    pub limit: i64,
+}
+
+/// Deliveries matching a query.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    db: impl SqliteExecutor<'_>,
+    query: &DeliveryQuery,
+) -> Result<Vec<DeliveryRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM delivery
+          WHERE (?1 IS NULL OR hook_id = ?1)
+            AND (?2 IS NULL OR app_id = ?2)
+            AND (NOT ?3 OR state = 'sent')
+            AND (?4 IS NULL OR delivery_id < ?4)
+            AND (?5 IS NULL OR (status_code BETWEEN 200 AND 399) = ?5)
+            AND (?6 IS NULL OR redelivery = ?6)
+            AND (?7 IS NULL OR event = ?7)
+            AND (?8 IS NULL OR action = ?8)
+          ORDER BY CASE WHEN ?10 THEN delivery_id ELSE -delivery_id END
+          LIMIT ?9"
+    ))
+    .bind(query.hook_id)
+    .bind(query.app_id)
+    .bind(query.sent_only)
+    .bind(query.before)
+    .bind(query.success)
+    .bind(query.redelivery)
+    .bind(&query.event)
+    .bind(&query.action)
+    .bind(query.limit)
+    .bind(query.oldest_first)
+    .fetch_all(db)
+    .await
+}
+
+/// Deliveries not attempted yet, oldest first: those the server stopped
+/// before sending, to send when it starts again.
+#[tracing::instrument(skip_all)]
+pub async fn pending(db: impl SqliteExecutor<'_>) -> Result<Vec<DeliveryRow>, sqlx::Error> {
+    sqlx::query_as(concat!(
+        "SELECT ",
+        delivery_columns!(),
+        " FROM delivery WHERE state = 'pending' ORDER BY delivery_id"
+    ))
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,177 @@
+//! Workflow runs and their jobs. Reads are answered from memory; SQLite is
+//! read here only to load it.
+
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+
+/// A run as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct RunRow {
+    pub run_id: i64,
+    pub repo_id: i64,
+    pub run_number: i64,
+    pub workflow_name: String,
+    pub head_branch: String,
+    pub head_sha: String,
+    pub event: String,
+    pub created_at: i64,
+}
+
+/// A job as stored; `labels` is a JSON array of names.
+#[derive(Debug, Clone, FromRow)]
+pub struct JobRow {
+    pub job_id: i64,
+    pub run_id: i64,
+    pub name: String,
+    pub labels: String,
+    pub runner_group: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub planned_conclusion: String,
+    pub status: String,
+    pub conclusion: Option<String>,
+    pub runner_id: Option<i64>,
+    pub runner_name: Option<String>,
+    pub runner_group_id: Option<i64>,
+    pub runner_group_name: Option<String>,
+    pub created_at: i64,
+    pub started_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+/// Every run, in id order.
+#[tracing::instrument(skip_all)]
+pub async fn all_runs(db: impl SqliteExecutor<'_>) -> Result<Vec<RunRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT run_id, repo_id, run_number, workflow_name, head_branch, head_sha, event,
+                created_at
+           FROM workflow_run ORDER BY run_id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Every job, in id order.
+#[tracing::instrument(skip_all)]
+pub async fn all_jobs(db: impl SqliteExecutor<'_>) -> Result<Vec<JobRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT job_id, run_id, name, labels, runner_group, duration_ms, planned_conclusion,
+                status, conclusion, runner_id, runner_name, runner_group_id, runner_group_name,
+                created_at, started_at, completed_at
+           FROM workflow_job ORDER BY job_id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Stores a run, numbered after the repository's last one; returns its id
+/// and number.
+#[tracing::instrument(skip_all)]
+pub async fn insert_run(
+    conn: &mut SqliteConnection,
+    run: &RunRow,
+) -> Result<(i64, i64), sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO workflow_run (repo_id, run_number, workflow_name, head_branch, head_sha,
+                                   event, created_at)
+         VALUES (?1, (SELECT coalesce(max(run_number), 0) + 1 FROM workflow_run
+                       WHERE repo_id = ?1),
+                 ?2, ?3, ?4, ?5, ?6)
+         RETURNING run_id, run_number",
+    )
+    .bind(run.repo_id)
+    .bind(&run.workflow_name)
+    .bind(&run.head_branch)
+    .bind(&run.head_sha)
+    .bind(&run.event)
+    .bind(run.created_at)
+    .fetch_one(conn)
+    .await
+}
+
+/// Stores a queued job of a run; returns its id.
+#[tracing::instrument(skip_all)]
+pub async fn insert_job(conn: &mut SqliteConnection, job: &JobRow) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
+                                   planned_conclusion, status, created_at, started_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)
+         RETURNING job_id",
+    )
+    .bind(job.run_id)
+    .bind(&job.name)
+    .bind(&job.labels)
+    .bind(&job.runner_group)
+    .bind(job.duration_ms)
+    .bind(&job.planned_conclusion)
+    .bind(job.created_at)
+    .fetch_one(conn)
+    .await
+}
+
+/// A runner taking a job.
+#[derive(Debug, Clone)]
+pub struct Start {
+    pub job_id: i64,
+    pub runner_id: i64,
+    pub runner_name: String,
+    pub runner_group_id: i64,
+    pub runner_group_name: String,
+    pub started_at: i64,
+}
+
+/// Marks a job in progress on its runner, and the runner busy.
+#[tracing::instrument(skip_all)]
+pub async fn start(conn: &mut SqliteConnection, start: &Start) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE workflow_job
+            SET status = 'in_progress', runner_id = ?2, runner_name = ?3,
+                runner_group_id = ?4, runner_group_name = ?5, started_at = ?6
+          WHERE job_id = ?1",
+    )
+    .bind(start.job_id)
+    .bind(start.runner_id)
+    .bind(&start.runner_name)
+    .bind(start.runner_group_id)
+    .bind(&start.runner_group_name)
+    .bind(start.started_at)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE runner SET busy = 1 WHERE runner_id = ?1")
+        .bind(start.runner_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks a job completed with its conclusion.
+#[tracing::instrument(skip_all)]
+pub async fn complete(
+    db: impl SqliteExecutor<'_>,
+    job_id: i64,
+    conclusion: &str,
+    completed_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE workflow_job SET status = 'completed', conclusion = ?2, completed_at = ?3
+          WHERE job_id = ?1",
+    )
+    .bind(job_id)
+    .bind(conclusion)
+    .bind(completed_at)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Deletes a run and its jobs.
+#[tracing::instrument(skip_all)]
+pub async fn delete_run(conn: &mut SqliteConnection, run_id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM workflow_job WHERE run_id = ?1")
+        .bind(run_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM workflow_run WHERE run_id = ?1")
+        .bind(run_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
