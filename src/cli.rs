@@ -31,6 +31,10 @@ pub enum Command {
     /// config.sh does.
     #[command(subcommand)]
     Runner(crate::runner::RunnerCommand),
+    /// Queue, complete or cancel simulated workflow jobs on a running
+    /// server.
+    #[command(subcommand)]
+    Job(crate::job::JobCommand),
 }
 
 #[derive(Debug, Args)]

@@ -2,6 +2,7 @@
 
 mod cli;
 mod healthcheck;
+mod job;
 mod runner;
 
 use std::io::{IsTerminal, Write};
@@ -29,17 +30,21 @@ fn main() -> ExitCode {
             runtime.block_on(serve(args))
         }
         cli::Command::Healthcheck(args) => healthcheck(&args),
-        cli::Command::Runner(command) => {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build();
-            match runtime {
-                Ok(runtime) => runtime.block_on(runner::run(command)),
-                Err(error) => {
-                    eprintln!("ghes-mock runner: {error}");
-                    ExitCode::FAILURE
-                }
-            }
+        cli::Command::Runner(command) => in_runtime("ghes-mock runner", runner::run(command)),
+        cli::Command::Job(command) => in_runtime("ghes-mock job", job::run(command)),
+    }
+}
+
+/// Runs a client command on a small runtime of its own.
+fn in_runtime(program: &str, command: impl std::future::Future<Output = ExitCode>) -> ExitCode {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(command),
+        Err(error) => {
+            eprintln!("{program}: {error}");
+            ExitCode::FAILURE
         }
     }
 }

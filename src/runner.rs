@@ -103,23 +103,29 @@ pub async fn run(command: RunnerCommand) -> ExitCode {
         RunnerCommand::Remove(args) => remove(args).await,
         RunnerCommand::Start(args) => start(args).await,
     };
+    report("ghes-mock runner", outcome)
+}
+
+/// Prints what a command did, or why it failed, and its exit code: 2 for a
+/// command line that cannot work, 1 for a refusal.
+pub(crate) fn report(program: &str, outcome: Result<String, Failure>) -> ExitCode {
     match outcome {
         Ok(message) => {
             println!("{message}");
             ExitCode::SUCCESS
         }
         Err(Failure::Usage(message)) => {
-            eprintln!("ghes-mock runner: {message}");
+            eprintln!("{program}: {message}");
             ExitCode::from(2)
         }
         Err(Failure::Refused(message)) => {
-            eprintln!("ghes-mock runner: {message}");
+            eprintln!("{program}: {message}");
             ExitCode::FAILURE
         }
     }
 }
 
-enum Failure {
+pub(crate) enum Failure {
     /// The command line cannot work (a URL config.sh would refuse).
     Usage(String),
     /// The server said no, or could not be reached.
@@ -253,7 +259,7 @@ fn parse_url(url: &str) -> Result<(Url, String), Failure> {
     Ok((base, scope))
 }
 
-async fn post(
+pub(crate) async fn post(
     ca_cert: Option<&std::path::Path>,
     base: &Url,
     path: &str,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::config::ApiToken;
 use crate::model::{Architecture, Os, Permissions, RunnerStatus, Scope, Visibility};
-use crate::service::{NewApp, NewInstallation, Webhook};
+use crate::service::{NewApp, NewInstallation, NewRun, Webhook};
 
 /// A fixture: what a new database starts with, and what reset returns to.
 ///
@@ -50,6 +50,42 @@ pub struct Seed {
     /// GitHub Apps, with their installations, in id order.
     #[serde(default)]
     pub apps: Vec<SeedApp>,
+    /// Webhooks of repositories, organizations and the appliance, in id
+    /// order.
+    #[serde(default)]
+    pub hooks: Vec<SeedHook>,
+    /// Workflow runs whose jobs are queued at start, as `POST /_mock/runs`
+    /// takes them; runners take them as soon as the server runs.
+    #[serde(default)]
+    pub runs: Vec<NewRun>,
+}
+
+/// A webhook of a fixture. Fixtures describe a state already there: a
+/// seeded hook is not pinged, and jobs queued by a fixture are not
+/// announced (their `in_progress` and `completed` are).
+///
+/// ```
+/// let seed = ghes_mock::Seed::from_json(r#"{"hooks": [{
+///     "scope": "orgs/octo-org", "url": "http://127.0.0.1:9000/hook",
+///     "secret": "s3cret", "events": ["workflow_job"]
+/// }]}"#).unwrap();
+/// assert_eq!(seed.hooks[0].content_type, None);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedHook {
+    /// `repos/O/R`, `orgs/O`, or `global` for `/admin/hooks`.
+    pub scope: String,
+    /// An http(s) URL.
+    pub url: String,
+    /// Signs each delivery when set.
+    pub secret: Option<String>,
+    /// `json` or `form`; default `form`, as on GitHub.
+    pub content_type: Option<String>,
+    /// Default `["push"]` (`["user", "organization"]` for a global hook).
+    pub events: Option<Vec<String>>,
+    /// Default true.
+    pub active: Option<bool>,
 }
 
 /// A GitHub App of a fixture, with its installations. An App given no key
@@ -414,6 +450,7 @@ impl Seed {
         }
         let groups = self.check_groups()?;
         self.check_apps()?;
+        self.check_hooks_and_runs()?;
         let runners = &self.runners;
         for (i, runner) in runners.rows().enumerate() {
             let place = |field: &str| format!("runners[{i}].{field}");
@@ -473,6 +510,59 @@ impl Seed {
                     runner.name, runner.scope
                 ),
             ));
+        }
+        Ok(())
+    }
+
+    /// Checks the hooks and the runs.
+    fn check_hooks_and_runs(&self) -> Result<(), (String, String)> {
+        for (i, hook) in self.hooks.iter().enumerate() {
+            let place = |field: &str| format!("hooks[{i}].{field}");
+            if hook.scope != "global" {
+                match hook.scope.parse::<Scope>() {
+                    Ok(Scope::Enterprise(_)) => {
+                        return Err((
+                            place("scope"),
+                            "an enterprise's hooks are the global ones: write global".to_owned(),
+                        ));
+                    }
+                    Ok(_) => {}
+                    Err(reason) => return Err((place("scope"), reason)),
+                }
+            }
+            crate::service::apps_checks::check_hook_url(&hook.url).map_err(|_| {
+                (
+                    place("url"),
+                    format!("{:?} is not an http(s) URL", hook.url),
+                )
+            })?;
+            if let Some(kind) = &hook.content_type
+                && kind != "json"
+                && kind != "form"
+            {
+                return Err((
+                    place("content_type"),
+                    format!("{kind:?} is not json or form"),
+                ));
+            }
+            for (j, event) in hook.events.iter().flatten().enumerate() {
+                if event != "*" && !crate::service::HOOK_EVENTS.contains(&event.as_str()) {
+                    return Err((
+                        place(&format!("events[{j}]")),
+                        format!("{event:?} is not a valid event name"),
+                    ));
+                }
+            }
+        }
+        for (i, run) in self.runs.iter().enumerate() {
+            crate::service::check_new_run(run).map_err(|(field, reason)| {
+                let field = if field.is_empty() {
+                    String::new()
+                } else {
+                    format!(".{field}")
+                };
+                (format!("runs[{i}]{field}"), reason)
+            })?;
         }
         Ok(())
     }
@@ -658,6 +748,15 @@ impl Seed {
             std::iter::once(g.scope.clone()).chain(repos)
         });
         let of_runners = self.runners.scopes.iter().cloned();
+        let of_hooks = self
+            .hooks
+            .iter()
+            .filter(|h| h.scope != "global")
+            .map(|h| h.scope.clone());
+        let of_runs = self.runs.iter().flat_map(|run| {
+            let owner = run.repo.split('/').next().unwrap_or_default();
+            [format!("orgs/{owner}"), format!("repos/{}", run.repo)]
+        });
         let of_apps = self
             .apps
             .iter()
@@ -680,6 +779,8 @@ impl Seed {
                 of_groups
                     .chain(of_runners)
                     .chain(of_apps)
+                    .chain(of_hooks)
+                    .chain(of_runs)
                     .filter_map(|s| s.parse().ok()),
             )
             .filter(|scope: &Scope| seen.insert(scope.key()))

@@ -326,6 +326,44 @@ impl Service {
     }
 }
 
+/// Writes a fixture's webhook, as it is: not pinged.
+async fn seed_hook(
+    conn: &mut sqlx::SqliteConnection,
+    hook: &crate::seed::SeedHook,
+    id_of: &impl Fn(Scope) -> Option<i64>,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let (kind, scope_id) = match hook.scope.parse::<Scope>() {
+        Ok(scope @ Scope::Repo { .. }) => ("repo", id_of(scope)),
+        Ok(scope @ Scope::Org(_)) => ("org", id_of(scope)),
+        _ => ("global", None),
+    };
+    let events = hook.events.clone().unwrap_or_else(|| match kind {
+        "global" => vec!["user".to_owned(), "organization".to_owned()],
+        _ => vec!["push".to_owned()],
+    });
+    let row = crate::store::hooks::HookRow {
+        hook_id: 0,
+        kind: kind.to_owned(),
+        scope_id,
+        active: hook.active.unwrap_or(true),
+        events: serde_json::to_string(&events).map_err(|e| sqlx::Error::Encode(e.into()))?,
+        url: hook.url.clone(),
+        content_type: hook
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "form".to_owned()),
+        secret: hook.secret.clone().filter(|s| !s.is_empty()),
+        insecure_ssl: "0".to_owned(),
+        last_response: None,
+        created_at: now_ms,
+        updated_at: now_ms,
+    };
+    crate::store::hooks::insert(&mut *conn, &row)
+        .await
+        .map(drop)
+}
+
 /// Writes a fixture's App and its installations.
 async fn seed_app(
     conn: &mut sqlx::SqliteConnection,
@@ -423,6 +461,15 @@ async fn apply_seed(
     }
     for app in &seed.apps {
         seed_app(&mut *conn, app, &id_of, now_ms).await?;
+    }
+    for hook in &seed.hooks {
+        seed_hook(&mut *conn, hook, &id_of, now_ms).await?;
+    }
+    for run in &seed.runs {
+        let Some(repo_id) = Scope::from_stored("repo", &run.repo).and_then(id_of) else {
+            continue;
+        };
+        super::jobs::store_seeded_run(&mut *conn, run, repo_id, now_ms).await?;
     }
     // Each group's id by (scope id, lowercase name); the default group
     // under its name too.

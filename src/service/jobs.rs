@@ -184,6 +184,37 @@ fn invalid(field: &str, reason: impl Into<String>) -> Error {
     Error::invalid("WorkflowRun", field, reason)
 }
 
+/// Checks a run of a fixture: the field at fault and why.
+pub fn check_new_run(new: &NewRun) -> Result<(), (String, String)> {
+    check_run(new, 0).map(drop).map_err(|error| match error {
+        Error::Validation(errors) => errors
+            .into_iter()
+            .next()
+            .map(|e| (e.field, e.message.unwrap_or_default()))
+            .unwrap_or_default(),
+        other => (String::new(), other.to_string()),
+    })
+}
+
+/// The rows of a fixture's run, to store as they are: queued, announced to
+/// no one.
+pub(super) async fn store_seeded_run(
+    conn: &mut sqlx::SqliteConnection,
+    new: &NewRun,
+    repo_id: i64,
+    now_ms: i64,
+) -> Result<(), sqlx::Error> {
+    let refused = |e: Error| sqlx::Error::Protocol(e.to_string());
+    let mut checked = check_run(new, now_ms).map_err(refused)?;
+    checked.run.repo_id = repo_id;
+    let (run_id, _) = stored::insert_run(&mut *conn, &checked.run).await?;
+    for mut job in checked.jobs {
+        job.run_id = run_id;
+        stored::insert_job(&mut *conn, &job).await?;
+    }
+    Ok(())
+}
+
 /// Checks a run as a client gave it and fills in GitHub's defaults.
 fn check_run(new: &NewRun, now_ms: i64) -> Result<CheckedRun, Error> {
     let scope: Scope = format!("repos/{}", new.repo)

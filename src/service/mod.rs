@@ -43,9 +43,10 @@ pub use auth::{Auth, Need, Principal, accepted_scopes};
 pub use deliveries::{Delivery, DeliveryQuery};
 pub use faults::{Fault, FaultPlan};
 pub use groups::{GroupChange, GroupKind, GroupView, NewGroup, check_group_name};
+pub use hooks::HOOK_EVENTS;
 pub use hooks::{DeliveryFilter, HookConfig, HookOwner, HookUpdate, NewHook};
 pub use jit::{JitConfig, JitRequest, JitStart};
-pub use jobs::{NewJob, NewRun};
+pub use jobs::{NewJob, NewRun, check_new_run};
 pub use labels::LabelChange;
 pub use memory::{AccountKind, AppEntry, InstallationEntry, JobEntry, RunEntry};
 pub use ratelimit::{RateLimiter, RateStatus, Resource};
@@ -232,6 +233,13 @@ impl Service {
     /// writes left behind; runs until the server stops.
     pub async fn run_jobs_clock(&self) {
         loop {
+            // A fixture's jobs, or a reset's, wait for runners from the start.
+            if self.memory().jobs().has_work(self.clock.now_ms())
+                && let Err(error) = self.settle_now().await
+            {
+                tracing::warn!(%error, "settling jobs failed");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
             let now = self.clock.now_ms();
             let wait = self
                 .memory()
@@ -241,12 +249,6 @@ impl Service {
                     Duration::from_millis(u64::try_from(at.saturating_sub(now)).unwrap_or(0))
                 });
             let _ = tokio::time::timeout(wait, self.jobs_clock.notified()).await;
-            if self.memory().jobs().has_work(self.clock.now_ms())
-                && let Err(error) = self.settle_now().await
-            {
-                tracing::warn!(%error, "settling jobs failed");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
         }
     }
 
