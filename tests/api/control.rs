@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     ApiResponse, SCOPES, TestApp, assert_error_shape, label_names, runners_path, spawn_app,
-    spawn_seeded, spawn_with,
+    spawn_seeded, spawn_version, spawn_with,
 };
 
 const ORG: &str = "orgs/octo-org";
@@ -970,4 +970,163 @@ async fn an_ephemeral_registration_shows_as_ephemeral_from_3_12() {
     assert_eq!(ephemeral.status, 201, "{:?}", ephemeral.body);
     assert_eq!(ephemeral.body["ephemeral"], true);
     assert_eq!(lasting.body["ephemeral"], false);
+}
+
+// --- fixtures of jobs and hooks ------------------------------------------------
+
+/// A fixture with a runner, a hook and a run whose first job the runner
+/// can take and whose second nothing serves.
+fn seed_with_jobs(hook_url: &str) -> Value {
+    json!({
+        "orgs": ["octo-org"],
+        "runners": [{"scope": ORG, "name": "seeded-runner"}],
+        "hooks": [{"scope": ORG, "url": hook_url, "secret": "s3cret",
+                   "content_type": "json", "events": ["workflow_job"]}],
+        "runs": [{"repo": "octo-org/octo-repo", "jobs": [
+            {"name": "linux", "labels": ["self-hosted", "linux"]},
+            {"name": "gpu", "labels": ["gpu"]},
+        ]}],
+    })
+}
+
+/// The fixture's jobs, by name, as the control API shows them.
+async fn seeded_jobs(app: &TestApp) -> Vec<Value> {
+    let run = app.control(Method::GET, "/runs/1", None).await;
+    assert_eq!(run.status, 200, "{:?}", run.body);
+    run.body["jobs"].as_array().expect("jobs").clone()
+}
+
+/// Waits until the hook has received `count` deliveries.
+async fn received(
+    target: &ghes_mock::HookTarget,
+    count: usize,
+) -> Vec<ghes_mock::ReceivedDelivery> {
+    target
+        .wait_for(count, std::time::Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn a_fixtures_queued_job_is_taken_by_its_runner_and_its_hook_hears_what_follows() {
+    // Arrange
+    let target = ghes_mock::HookTarget::start().await;
+
+    // Act
+    let app = spawn_version("3.22", seed_with_jobs(&target.url())).await;
+
+    // Assert
+    let first = received(&target, 1).await;
+    assert_eq!(first[0].event, "workflow_job");
+    assert_eq!(
+        first[0].action.as_deref(),
+        Some("in_progress"),
+        "not pinged, queued not announced"
+    );
+    assert!(first[0].verify("s3cret"));
+    assert_eq!(
+        first[0].json["workflow_job"]["runner_name"],
+        "seeded-runner"
+    );
+    let jobs = seeded_jobs(&app).await;
+    assert_eq!(jobs[0]["status"], "in_progress");
+    assert_eq!(jobs[0]["runner_name"], "seeded-runner");
+    assert_eq!(jobs[1]["status"], "queued", "nothing serves gpu");
+    let hooks = org_hooks(&app).await;
+    assert_eq!(hooks[0]["config"]["secret"], "********");
+}
+
+/// The organization's hooks over REST.
+async fn org_hooks(app: &TestApp) -> Vec<Value> {
+    let request = app
+        .client
+        .get(app.url("/orgs/octo-org/hooks"))
+        .header("Authorization", "token t");
+    let hooks = crate::helpers::read(request).await;
+    assert_eq!(hooks.status, 200, "{:?}", hooks.body);
+    hooks.body.as_array().expect("hooks").clone()
+}
+
+#[tokio::test]
+async fn reset_returns_to_the_fixtures_jobs_queued_and_forgets_runs_and_hooks_made_since() {
+    // Arrange
+    let target = ghes_mock::HookTarget::start().await;
+    let app = spawn_version("3.22", seed_with_jobs(&target.url())).await;
+    received(&target, 1).await;
+    let job = seeded_jobs(&app).await[0]["id"].clone();
+    let done = app
+        .control(
+            Method::POST,
+            &format!("/jobs/{job}/complete"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(done.status, 200, "{:?}", done.body);
+    let queued = app
+        .control(
+            Method::POST,
+            "/runs",
+            Some(json!({"repo": "octo-org/other", "jobs": [{"labels": ["x"]}]})),
+        )
+        .await;
+    assert_eq!(queued.status, 201, "{:?}", queued.body);
+    let request = app
+        .client
+        .post(app.url("/orgs/octo-org/hooks"))
+        .header("Authorization", "token t")
+        .json(&json!({"name": "web", "config": {"url": target.url()}, "active": false}));
+    assert_eq!(crate::helpers::read(request).await.status, 201);
+    assert_eq!(org_hooks(&app).await.len(), 2);
+
+    // Act
+    let reset = app.control(Method::POST, "/reset", None).await;
+
+    // Assert
+    assert_eq!(reset.status, 204);
+    assert_eq!(app.control(Method::GET, "/runs/2", None).await.status, 404);
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let jobs = seeded_jobs(&app).await;
+        if jobs[0]["status"] == "in_progress" {
+            assert_eq!(
+                jobs[0]["runner_name"], "seeded-runner",
+                "taken again after the reset"
+            );
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{jobs:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(org_hooks(&app).await.len(), 1, "the fixture's hook only");
+}
+
+#[tokio::test]
+async fn a_fixture_with_a_bad_run_or_hook_is_refused_naming_the_place() {
+    let cases = [
+        (
+            json!({"runs": [{"repo": "octo-org", "jobs": [{"labels": ["x"]}]}]}),
+            "runs[0].repo",
+        ),
+        (
+            json!({"runs": [{"repo": "o/r", "jobs": [{"labels": []}]}]}),
+            "runs[0].jobs[0].labels",
+        ),
+        (
+            json!({"hooks": [{"scope": "orgs/o", "url": "ftp://x"}]}),
+            "hooks[0].url",
+        ),
+        (
+            json!({"hooks": [{"scope": "orgs/o", "url": "http://x", "events": ["nope"]}]}),
+            "hooks[0].events[0]",
+        ),
+        (
+            json!({"hooks": [{"scope": "enterprises/e", "url": "http://x"}]}),
+            "hooks[0].scope",
+        ),
+    ];
+    for (fixture, place) in cases {
+        let (at, reason) = ghes_mock::Seed::from_json(&fixture.to_string()).unwrap_err();
+        assert_eq!(at, place, "{fixture}: {reason}");
+        assert!(!reason.is_empty());
+    }
 }

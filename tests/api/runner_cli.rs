@@ -1,6 +1,6 @@
-//! `ghes-mock runner register|remove`, the runner's own config.sh for demos
-//! and shell tests, run as a child process against a mock started in the
-//! test. What it prints and its exit code are what a script sees; the API
+//! `ghes-mock runner register|remove|start`, the runner's own config.sh for
+//! demos and shell tests, and `ghes-mock job queue|complete|cancel`, run as
+//! a child process against a mock started in the test. What it prints and its exit code are what a script sees; the API
 //! shows what it did.
 
 use std::process::{Output, Stdio};
@@ -27,7 +27,17 @@ struct Run {
 /// child is waited for on the blocking pool, so this test's runtime keeps
 /// serving the mock the child talks to.
 async fn runner(args: &[&str]) -> Run {
-    let mut all = vec!["runner"];
+    command("runner", args).await
+}
+
+/// Runs `ghes-mock job ARGS` to its exit.
+async fn job(args: &[&str]) -> Run {
+    command("job", args).await
+}
+
+/// Runs `ghes-mock SUBCOMMAND ARGS` to its exit, at most [`DEADLINE`].
+async fn command(subcommand: &str, args: &[&str]) -> Run {
+    let mut all = vec![subcommand];
     all.extend_from_slice(args);
     let mut command = server_process::command(&all, &[]);
     command
@@ -50,7 +60,7 @@ async fn runner(args: &[&str]) -> Run {
             let _ = std::process::Command::new("kill")
                 .args(["-KILL", &pid.to_string()])
                 .status();
-            panic!("ghes-mock runner {args:?} still running after {DEADLINE:?}");
+            panic!("ghes-mock {subcommand} {args:?} still running after {DEADLINE:?}");
         }
     };
     Run {
@@ -498,4 +508,100 @@ async fn start_brings_a_jit_runner_online_from_its_configuration_alone() {
         "{}",
         garbage.stderr
     );
+}
+
+#[tokio::test]
+async fn job_queue_queues_a_run_that_a_registered_runner_then_takes() {
+    // Arrange
+    let app = app_of(GhesMock::builder().ghes_version("3.22").start().await);
+    let url = format!("{}/octo-org/octo-repo", app.mock.uri());
+
+    // Act
+    let queued = job(&[
+        "queue",
+        "--url",
+        &url,
+        "--labels",
+        "self-hosted,linux",
+        "--count",
+        "2",
+    ])
+    .await;
+    app.register_runner(ORG, "taker", serde_json::json!({}))
+        .await;
+
+    // Assert
+    assert_eq!(queued.code, Some(0), "{queued:?}");
+    assert_eq!(
+        queued.stdout,
+        "√ Queued run 1 of octo-org/octo-repo\n  job 1 (build (1)): queued\n  job 2 (build (2)): queued\n"
+    );
+    let first = app.control(reqwest::Method::GET, "/jobs/1", None).await;
+    assert_eq!(first.body["status"], "in_progress");
+    assert_eq!(first.body["runner_name"], "taker");
+    let second = app.control(reqwest::Method::GET, "/jobs/2", None).await;
+    assert_eq!(second.body["status"], "queued", "one job per runner");
+}
+
+#[tokio::test]
+async fn job_complete_and_cancel_end_jobs_and_a_second_end_exits_1() {
+    // Arrange
+    let app = app_of(GhesMock::builder().ghes_version("3.22").start().await);
+    let repo = format!("{}/octo-org/octo-repo", app.mock.uri());
+    let server = app.mock.uri();
+    job(&["queue", "--url", &repo, "--labels", "gpu", "--count", "2"]).await;
+
+    // Act
+    let completed = job(&[
+        "complete",
+        "--url",
+        &server,
+        "--id",
+        "1",
+        "--conclusion",
+        "failure",
+    ])
+    .await;
+    let cancelled = job(&["cancel", "--url", &server, "--id", "2"]).await;
+    let again = job(&["cancel", "--url", &server, "--id", "2"]).await;
+
+    // Assert
+    assert_eq!(completed.code, Some(0), "{completed:?}");
+    assert_eq!(
+        completed.stdout,
+        "√ job 1 (build (1)): completed, failure\n"
+    );
+    assert_eq!(
+        cancelled.stdout,
+        "√ job 2 (build (2)): completed, cancelled\n"
+    );
+    assert_eq!(again.code, Some(1));
+    assert_eq!(
+        again.stderr,
+        "ghes-mock job: Job 2 has already completed (HTTP 422)\n"
+    );
+    let run = app.control(reqwest::Method::GET, "/runs/1", None).await;
+    assert_eq!(run.body["conclusion"], "failure");
+}
+
+#[tokio::test]
+async fn job_queue_needs_a_repository_url_and_labels() {
+    let no_repo = job(&[
+        "queue",
+        "--url",
+        "http://127.0.0.1:9/octo-org",
+        "--labels",
+        "x",
+    ])
+    .await;
+    assert_eq!(no_repo.code, Some(2), "{no_repo:?}");
+    assert!(
+        no_repo
+            .stderr
+            .contains("expected http://HOST:PORT/OWNER/REPO"),
+        "{no_repo:?}"
+    );
+    let no_labels = job(&["queue", "--url", "http://127.0.0.1:9/o/r"]).await;
+    assert_eq!(no_labels.code, Some(2), "{no_labels:?}");
+    assert!(no_labels.stderr.contains("--labels"), "{no_labels:?}");
 }
