@@ -45,7 +45,9 @@ const CURRENT_DOCS_SINCE: u8 = 4;
 /// Every runner and runner group operation of GHES 3.22, generated from its
 /// description (`ghes-3.22-runners.json`), with the 3.1 reference links of
 /// those 3.1 had; then the GitHub App operations (`ghes-3.22-apps.json`),
-/// whose 3.1 links are the apps reference page's.
+/// whose 3.1 links are the apps reference page's; then the hook, workflow
+/// run and job operations (`ghes-3.22-hooks-jobs.json`), with the 3.1 links
+/// of GHES 3.1's description.
 pub const OPERATIONS: &[Operation] = &[
     op(
         "GET",
@@ -559,6 +561,258 @@ pub const OPERATIONS: &[Operation] = &[
         "apps/apps#get-a-user-installation-for-the-authenticated-app",
         false,
     ),
+    op(
+        "GET",
+        "/admin/hooks",
+        Some("enterprise-admin#list-global-webhooks"),
+        "enterprise-admin/global-webhooks#list-global-webhooks",
+        false,
+    ),
+    op(
+        "POST",
+        "/admin/hooks",
+        Some("enterprise-admin#create-a-global-webhook"),
+        "enterprise-admin/global-webhooks#create-a-global-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/admin/hooks/{hook_id}",
+        Some("enterprise-admin#get-a-global-webhook"),
+        "enterprise-admin/global-webhooks#get-a-global-webhook",
+        false,
+    ),
+    op(
+        "PATCH",
+        "/admin/hooks/{hook_id}",
+        Some("enterprise-admin#update-a-global-webhook"),
+        "enterprise-admin/global-webhooks#update-a-global-webhook",
+        false,
+    ),
+    op(
+        "DELETE",
+        "/admin/hooks/{hook_id}",
+        Some("enterprise-admin#delete-a-global-webhook"),
+        "enterprise-admin/global-webhooks#delete-a-global-webhook",
+        false,
+    ),
+    op(
+        "POST",
+        "/admin/hooks/{hook_id}/pings",
+        Some("enterprise-admin#ping-a-global-webhook"),
+        "enterprise-admin/global-webhooks#ping-a-global-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/orgs/{org}/hooks",
+        Some("orgs#list-organization-webhooks"),
+        "orgs/webhooks#list-organization-webhooks",
+        false,
+    ),
+    op(
+        "POST",
+        "/orgs/{org}/hooks",
+        Some("orgs#create-an-organization-webhook"),
+        "orgs/webhooks#create-an-organization-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/orgs/{org}/hooks/{hook_id}",
+        Some("orgs#get-an-organization-webhook"),
+        "orgs/webhooks#get-an-organization-webhook",
+        false,
+    ),
+    op(
+        "PATCH",
+        "/orgs/{org}/hooks/{hook_id}",
+        Some("orgs#update-an-organization-webhook"),
+        "orgs/webhooks#update-an-organization-webhook",
+        false,
+    ),
+    op(
+        "DELETE",
+        "/orgs/{org}/hooks/{hook_id}",
+        Some("orgs#delete-an-organization-webhook"),
+        "orgs/webhooks#delete-an-organization-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/orgs/{org}/hooks/{hook_id}/config",
+        Some("orgs#get-a-webhook-configuration-for-an-organization"),
+        "orgs/webhooks#get-a-webhook-configuration-for-an-organization",
+        false,
+    ),
+    op(
+        "PATCH",
+        "/orgs/{org}/hooks/{hook_id}/config",
+        Some("orgs#update-a-webhook-configuration-for-an-organization"),
+        "orgs/webhooks#update-a-webhook-configuration-for-an-organization",
+        false,
+    ),
+    op(
+        "GET",
+        "/orgs/{org}/hooks/{hook_id}/deliveries",
+        None,
+        "orgs/webhooks#list-deliveries-for-an-organization-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}",
+        None,
+        "orgs/webhooks#get-a-webhook-delivery-for-an-organization-webhook",
+        false,
+    ),
+    op(
+        "POST",
+        "/orgs/{org}/hooks/{hook_id}/deliveries/{delivery_id}/attempts",
+        None,
+        "orgs/webhooks#redeliver-a-delivery-for-an-organization-webhook",
+        false,
+    ),
+    op(
+        "POST",
+        "/orgs/{org}/hooks/{hook_id}/pings",
+        Some("orgs#ping-an-organization-webhook"),
+        "orgs/webhooks#ping-an-organization-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/actions/jobs/{job_id}",
+        Some("actions#get-a-job-for-a-workflow-run"),
+        "actions/workflow-jobs#get-a-job-for-a-workflow-run",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/actions/runs",
+        Some("actions#list-workflow-runs-for-a-repository"),
+        "actions/workflow-runs#list-workflow-runs-for-a-repository",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/actions/runs/{run_id}",
+        Some("actions#get-a-workflow-run"),
+        "actions/workflow-runs#get-a-workflow-run",
+        false,
+    ),
+    op(
+        "DELETE",
+        "/repos/{owner}/{repo}/actions/runs/{run_id}",
+        Some("actions#delete-a-workflow-run"),
+        "actions/workflow-runs#delete-a-workflow-run",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}",
+        None,
+        "actions/workflow-runs#get-a-workflow-run-attempt",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs",
+        None,
+        "actions/workflow-jobs#list-jobs-for-a-workflow-run-attempt",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs",
+        Some("actions#list-jobs-for-a-workflow-run"),
+        "actions/workflow-jobs#list-jobs-for-a-workflow-run",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/hooks",
+        Some("repos#list-repository-webhooks"),
+        "repos/webhooks#list-repository-webhooks",
+        false,
+    ),
+    op(
+        "POST",
+        "/repos/{owner}/{repo}/hooks",
+        Some("repos#create-a-repository-webhook"),
+        "repos/webhooks#create-a-repository-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/hooks/{hook_id}",
+        Some("repos#get-a-repository-webhook"),
+        "repos/webhooks#get-a-repository-webhook",
+        false,
+    ),
+    op(
+        "PATCH",
+        "/repos/{owner}/{repo}/hooks/{hook_id}",
+        Some("repos#update-a-repository-webhook"),
+        "repos/webhooks#update-a-repository-webhook",
+        false,
+    ),
+    op(
+        "DELETE",
+        "/repos/{owner}/{repo}/hooks/{hook_id}",
+        Some("repos#delete-a-repository-webhook"),
+        "repos/webhooks#delete-a-repository-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/config",
+        Some("repos#get-a-webhook-configuration-for-a-repository"),
+        "repos/webhooks#get-a-webhook-configuration-for-a-repository",
+        false,
+    ),
+    op(
+        "PATCH",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/config",
+        Some("repos#update-a-webhook-configuration-for-a-repository"),
+        "repos/webhooks#update-a-webhook-configuration-for-a-repository",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries",
+        None,
+        "repos/webhooks#list-deliveries-for-a-repository-webhook",
+        false,
+    ),
+    op(
+        "GET",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}",
+        None,
+        "repos/webhooks#get-a-delivery-for-a-repository-webhook",
+        false,
+    ),
+    op(
+        "POST",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/deliveries/{delivery_id}/attempts",
+        None,
+        "repos/webhooks#redeliver-a-delivery-for-a-repository-webhook",
+        false,
+    ),
+    op(
+        "POST",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/pings",
+        Some("repos#ping-a-repository-webhook"),
+        "repos/webhooks#ping-a-repository-webhook",
+        false,
+    ),
+    op(
+        "POST",
+        "/repos/{owner}/{repo}/hooks/{hook_id}/tests",
+        Some("repos#test-the-push-repository-webhook"),
+        "repos/webhooks#test-the-push-repository-webhook",
+        false,
+    ),
 ];
 
 /// The operation behind a matched route (`/api/v3/orgs/{org}/actions/runners`).
@@ -664,8 +918,8 @@ mod tests {
     fn the_table_holds_every_operation_once_and_3_1_links_for_the_3_1_surface() {
         assert_eq!(
             OPERATIONS.len(),
-            62 + 10,
-            "63 runner operations, /meta aside, and 10 App ones"
+            62 + 10 + 36,
+            "63 runner operations, /meta aside, 10 App ones and 36 of hooks, runs and jobs"
         );
         for (i, op) in OPERATIONS.iter().enumerate() {
             assert!(
@@ -680,8 +934,8 @@ mod tests {
         let legacy = OPERATIONS.iter().filter(|op| op.legacy.is_some()).count();
         assert_eq!(
             legacy,
-            44 + 10,
-            "45 runner operations in 3.1, /meta aside, and the Apps'"
+            44 + 10 + 28,
+            "45 runner operations in 3.1, /meta aside, the Apps' and 28 of hooks, runs and jobs"
         );
     }
 }

@@ -396,8 +396,19 @@ fn media_type(headers: &HeaderMap) -> String {
     format!("github.{version}; format=json")
 }
 
-/// `X-Accepted-OAuth-Scopes`: what the matched runner route accepts.
+/// `X-Accepted-OAuth-Scopes`: what the matched route accepts.
 fn accepted_scopes_of_route(matched: &str) -> String {
+    let hooks = [
+        (
+            "/api/v3/repos/{owner}/{repo}/hooks",
+            "admin:repo_hook, read:repo_hook, repo, write:repo_hook",
+        ),
+        ("/api/v3/orgs/{org}/hooks", "admin:org_hook"),
+        ("/api/v3/admin/hooks", "site_admin"),
+    ];
+    if let Some((_, scopes)) = hooks.iter().find(|(prefix, _)| matched.starts_with(prefix)) {
+        return (*scopes).to_owned();
+    }
     let kind = [
         ("/api/v3/enterprises/{enterprise}/actions/", "enterprise"),
         ("/api/v3/orgs/{org}/actions/", "org"),
