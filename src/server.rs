@@ -470,9 +470,17 @@ impl GhesMockBuilder {
         })?;
         let seed = std::mem::take(&mut config.seed);
         let scheme = if acceptor.is_some() { "https" } else { "http" };
-        config
-            .public_url
-            .get_or_insert_with(|| format!("{scheme}://{address}"));
+        config.public_url.get_or_insert_with(|| {
+            // An unspecified address (0.0.0.0) is no address to call back.
+            let mut reachable = address;
+            if reachable.ip().is_unspecified() {
+                reachable.set_ip(match reachable.ip() {
+                    std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            format!("{scheme}://{reachable}")
+        });
         let service = Arc::new(Service::start(&config, version, seed).await?);
         let router = app::router(AppState {
             service: service.clone(),
