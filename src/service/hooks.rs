@@ -386,6 +386,13 @@ impl Service {
             hook.active = active;
         }
         if let Some(config) = update.config {
+            // A config replaces the secret as GitHub documents it: "If you
+            // previously had a secret set, you must provide the same secret
+            // or set a new secret or the secret will be removed". Only
+            // PATCH …/config keeps what it does not name.
+            if config.secret.is_none() {
+                hook.secret = None;
+            }
             Self::apply_config(&mut hook, config)?;
         }
         self.store_hook(&mut writer, hook, origin).await

@@ -1,6 +1,10 @@
 //! go-github (`github.com/google/go-github`, the client of Go runner tooling)
 //! against a server presenting GHES 3.22: `go/`, a program built against
 //! Debian's packaged go-github v48 (`golang-github-google-go-github-dev`).
+//! Against a second one (`go/hooks.go`) it receives webhook deliveries on a
+//! loopback port and checks each with `github.ValidatePayload` and
+//! `github.ParseWebHook`, as actions-runner-controller does, and walks the
+//! hooks, their deliveries, the runs and the jobs with go-github's methods.
 //!
 //! Go and go-github come from Debian's packages, installed on first use as
 //! gh is. The program builds offline: `go/go.mod` replaces every module it
@@ -17,7 +21,7 @@ use ghes_mock::Seed;
 
 use crate::install::clients_dir;
 use crate::process::run_to_end;
-use crate::suite::{TOKEN, blocking, run_suite, strict};
+use crate::suite::{NO_HOOK_TOKEN, TOKEN, blocking, hooks_3_22, run_suite, strict};
 
 /// Where Debian's package puts go-github v48 (module
 /// `github.com/google/go-github/v48`), as `go/go.mod` names it.
@@ -34,7 +38,8 @@ const INSTALL_DEADLINE: Duration = Duration::from_secs(15 * 60);
 const BUILD_DEADLINE: Duration = Duration::from_secs(5 * 60);
 
 #[tokio::test(flavor = "multi_thread")]
-async fn go_github_walks_runners_groups_labels_and_jit_configs_of_ghes_3_22() {
+async fn go_github_walks_runners_groups_labels_and_jit_configs_of_ghes_3_22_and_validates_its_webhooks()
+ {
     // Arrange: the suite built against Debian's go-github; a server presenting
     // GHES 3.22 with an enterprise, its organization and a repository.
     let suite = blocking(build).await;
@@ -45,17 +50,23 @@ async fn go_github_walks_runners_groups_labels_and_jit_configs_of_ghes_3_22() {
     )
     .expect("the suite's fixture is valid");
     let mock = strict().ghes_version("3.22").seed(seed).start().await;
+    // And one for the webhook checks, whose deliveries the program receives
+    // on a loopback port of its own.
+    let hooks = hooks_3_22().start().await;
     let mut command = Command::new(suite);
     command
         .env("GHES_API_URL", format!("{}/", mock.api_url()))
         .env("GHES_MOCK_URL", mock.uri())
-        .env("GHES_TOKEN", TOKEN);
+        .env("GHES_TOKEN", TOKEN)
+        .env("GHES_HOOKS_API_URL", format!("{}/", hooks.api_url()))
+        .env("GHES_HOOKS_MOCK_URL", hooks.uri())
+        .env("GHES_NO_HOOK_TOKEN", NO_HOOK_TOKEN);
 
     // Act
     let passed = run_suite("go-github", command).await;
 
     // Assert: every check of the program ran (it counts them itself).
-    assert!(passed >= 123, "only {passed} go-github checks ran");
+    assert!(passed >= 143, "only {passed} go-github checks ran");
 }
 
 /// Installs Go and go-github when missing, then builds the suite into the

@@ -4,9 +4,14 @@
 //! token, delete, 404), page through lists and read GitHub's errors their own
 //! way, then walk the runner groups, labels and JIT configurations of a
 //! server presenting GHES 3.22, each with what it has for them; go-github,
-//! the client of Go runner managers, does the same at 3.22; schemathesis
-//! fuzzes every operation against GitHub's own descriptions; and the server
-//! is checked over HTTPS.
+//! the client of Go runner managers, does the same at 3.22; octokit,
+//! PyGithub and go-github then receive real webhook deliveries on a loopback
+//! port, check their signatures with what managers check them with
+//! (`@octokit/webhooks`, `hmac.compare_digest`, `github.ValidatePayload`) and
+//! walk the hooks, runs and jobs over REST; the example runner manager runs
+//! its whole loop against the server (`manager`); schemathesis fuzzes every
+//! operation against GitHub's own descriptions; and the server is checked
+//! over HTTPS.
 //!
 //! Each client program lives beside this file and prints one line per check
 //! and a closing `N passed, M failed`. The clients are installed on first use
@@ -17,6 +22,7 @@
 mod gh;
 mod gogithub;
 mod install;
+mod manager;
 mod octokit;
 mod process;
 mod pygithub;

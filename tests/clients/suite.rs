@@ -50,6 +50,33 @@ pub fn strict_3_22() -> GhesMockBuilder {
     strict().ghes_version("3.22").seed(seed)
 }
 
+/// A token of the webhook servers ([`hooks_3_22`]) with admin:org and repo
+/// but not admin:org_hook, so that organization hooks are closed to it.
+pub const NO_HOOK_TOKEN: &str = "ghp_client_suite_no_hooks";
+
+/// A server in strict mode presenting GHES 3.22, seeded with [`SEED_3_22`],
+/// for the webhook and workflow job checks: [`TOKEN`] also has
+/// `admin:org_hook`, and [`NO_HOOK_TOKEN`] has `admin:org` and `repo` only.
+/// The clients start their receivers on loopback ports and point hooks at
+/// them; no runner of another check is there to take the jobs they queue.
+pub fn hooks_3_22() -> GhesMockBuilder {
+    let seed = ghes_mock::Seed::from_json(SEED_3_22).expect("the suites' fixture is valid");
+    ghes_mock::GhesMock::builder()
+        .token(
+            TOKEN,
+            &[
+                "admin:enterprise",
+                "manage_runners:enterprise",
+                "admin:org",
+                "admin:org_hook",
+                "repo",
+            ],
+        )
+        .token(NO_HOOK_TOKEN, &["admin:org", "repo"])
+        .ghes_version("3.22")
+        .seed(seed)
+}
+
 /// Runs a client program on a blocking thread (the servers it talks to keep
 /// running on this runtime), prints its output, and checks that it passed:
 /// exit status 0 and a last line `N passed, 0 failed` with N > 0. Returns N.

@@ -247,13 +247,18 @@ func contains(values []string, value string) bool {
 // control sends a request to the mock's control API with plain net/http, as
 // a test fixture would, and decodes the answer into out when it is not nil.
 func control(method, path string, body any, want int, out any) {
+	controlAt(mockURL, method, path, body, want, out)
+}
+
+// controlAt is control against the mock at base (http://HOST:PORT).
+func controlAt(base, method, path string, body any, want int, out any) {
 	var reader io.Reader
 	if body != nil {
 		text, err := json.Marshal(body)
 		must(err, "encode the control request")
 		reader = bytes.NewReader(text)
 	}
-	request, err := http.NewRequest(method, mockURL+"/_mock"+path, reader)
+	request, err := http.NewRequest(method, base+"/_mock"+path, reader)
 	must(err, "control request")
 	request.Header.Set("Content-Type", "application/json")
 	response, err := plainHTTP.Do(request)

@@ -59,11 +59,17 @@ func required(name string) string {
 
 // newClient is a go-github client for the server, as a GHES user builds one.
 func newClient(token string) *github.Client {
+	return newClientAt(apiURL, mockURL, token)
+}
+
+// newClientAt is a go-github client for the server at api (its REST base
+// URL) and mock (http://HOST:PORT).
+func newClientAt(api, mock, token string) *github.Client {
 	httpClient := &http.Client{
 		Transport: &tokenTransport{token: token, base: http.DefaultTransport},
 		Timeout:   30 * time.Second,
 	}
-	c, err := github.NewEnterpriseClient(apiURL, mockURL+"/api/uploads/", httpClient)
+	c, err := github.NewEnterpriseClient(api, mock+"/api/uploads/", httpClient)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "github.NewEnterpriseClient: %v\n", err)
 		os.Exit(2)
@@ -85,6 +91,7 @@ func main() {
 		jit(s)
 	}
 	errorsAndRates()
+	hooksAndJobs()
 
 	fmt.Printf("go-github %s (%s)\n", github.Version, runtime.Version())
 	fmt.Printf("%d passed, %d failed\n", passed, failed)

@@ -3,8 +3,10 @@
 // octokit.request for the enterprise routes, octokit.paginate, and the errors
 // octokit raises; then, against a second server presenting GHES 3.22, runner
 // groups, runner labels, just-in-time runners, the name filter and the runner
-// fields of 3.22 (ghes-3.22.mjs); and against a fourth, a GitHub App
-// signing in through @octokit/auth-app (apps.mjs).
+// fields of 3.22 (ghes-3.22.mjs); against a fourth, a GitHub App
+// signing in through @octokit/auth-app (apps.mjs); and against a fifth,
+// signed webhook deliveries received and checked with @octokit/webhooks,
+// the hooks, runs and jobs (hooks.mjs).
 //
 // Input (environment):
 //   GHES_API_URL       http://127.0.0.1:PORT/api/v3 of a server in strict mode
@@ -26,6 +28,11 @@
 //   GHES_APP_USER_INSTALLATION
 //                      the ids of its installations on octo-org, octo-shop
 //                      and monalisa
+//   GHES_HOOKS_API_URL http://127.0.0.1:PORT/api/v3 of a fifth server, for
+//                      the webhook and job checks (hooks.mjs): GHES 3.22,
+//                      seeded as the third, GHES_TOKEN with admin:org_hook
+//   GHES_HOOKS_MOCK_URL http://127.0.0.1:PORT of that server
+//   GHES_NO_HOOK_TOKEN a token there without admin:org_hook
 // Output: one line per check, then "N passed, M failed"; exit 1 on a failure.
 
 import assert from "node:assert/strict";
@@ -33,6 +40,7 @@ import { Octokit } from "@octokit/rest";
 
 import { apps } from "./apps.mjs";
 import { ghes322 } from "./ghes-3.22.mjs";
+import { hooks } from "./hooks.mjs";
 import { assertRequestError, check, control, counts, requestError, required } from "./harness.mjs";
 
 const API = required("GHES_API_URL");
@@ -316,6 +324,13 @@ await apps({
     shop: Number(required("GHES_APP_SHOP_INSTALLATION")),
     user: Number(required("GHES_APP_USER_INSTALLATION")),
   },
+});
+
+await hooks({
+  api: required("GHES_HOOKS_API_URL"),
+  mock: required("GHES_HOOKS_MOCK_URL"),
+  token: TOKEN,
+  noHookToken: required("GHES_NO_HOOK_TOKEN"),
 });
 
 console.log(`${counts.passed} passed, ${counts.failed} failed`);

@@ -21,6 +21,9 @@ Input (environment):
                     octo-enterprise, octo-org, octo-org/octo-repo and a group
   GHES_APPS_*, GHES_APP_*
                     a fourth server and the App it hosts: see pygithub_apps.py
+  GHES_HOOKS_API_URL, GHES_HOOKS_MOCK_URL, GHES_NO_HOOK_TOKEN
+                    a fifth server, for the webhook and job checks: see
+                    pygithub_hooks.py
 Output: one line per check, then "N passed, M failed"; exit 1 on a failure.
 """
 
@@ -41,6 +44,7 @@ from github.SelfHostedActionsRunner import SelfHostedActionsRunner
 from github.SelfHostedActionsRunnerJitConfig import SelfHostedActionsRunnerJitConfig
 
 import pygithub_apps
+import pygithub_hooks
 
 API = os.environ["GHES_API_URL"]
 MOCK = os.environ["GHES_MOCK_URL"]
@@ -723,6 +727,11 @@ def _():
 # --- GitHub Apps: Auth.AppAuth, GithubIntegration and installation tokens ----
 
 pygithub_apps.run(check, expect_error, control, register_runner)
+
+
+# --- Webhooks and workflow jobs: signed deliveries, hooks, runs and jobs -----
+
+pygithub_hooks.run(check, expect_error, control, register_runner)
 
 
 print(f"PyGithub {importlib.metadata.version('PyGithub')}")
