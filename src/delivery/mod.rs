@@ -54,6 +54,7 @@ mod faults;
 mod request;
 #[cfg(test)]
 mod tests;
+mod wire;
 mod worker;
 
 use std::collections::HashMap;
@@ -92,6 +93,8 @@ pub mod status {
     /// An https receiver whose certificate is not trusted.
     pub const UNTRUSTED_CERTIFICATE: &str =
         "Peer certificate cannot be authenticated with given CA certificates";
+    /// An answer that is not HTTP.
+    pub const INVALID_ANSWER: &str = "invalid HTTP response";
     /// Not sent: a `drop` fault took it.
     pub const DROPPED: &str = "dropped";
 
@@ -115,7 +118,7 @@ pub struct EngineSettings {
     /// Authorities trusted for https receivers. The build carries no root
     /// store of its own (rustls with manual roots), so with none given only
     /// `insecure_ssl` deliveries reach https receivers.
-    pub root_certificates: Vec<reqwest::Certificate>,
+    pub root_certificates: Vec<tokio_rustls::rustls::pki_types::CertificateDer<'static>>,
 }
 
 impl Default for EngineSettings {
@@ -227,10 +230,10 @@ pub const MAX_RESPONSE_BODY: usize = 64 * 1024;
 /// Why the engine cannot start.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    /// The HTTP client could not be built (for example, a root certificate
-    /// it refuses).
+    /// The TLS settings could not be made (for example, a root certificate
+    /// rustls refuses).
     #[error("cannot build the webhook client: {0}")]
-    Client(#[from] reqwest::Error),
+    Client(#[from] tokio_rustls::rustls::Error),
     /// Started outside a tokio runtime: the workers need one.
     #[error("the webhook delivery engine must start inside a tokio runtime")]
     NoRuntime(#[from] tokio::runtime::TryCurrentError),

@@ -663,7 +663,11 @@ async fn an_https_receiver_must_be_trusted_unless_insecure_ssl() {
     let target = hook(1, &url);
     let (engine, mut recorded, _) = start(settings());
     let trusted = EngineSettings {
-        root_certificates: vec![reqwest::Certificate::from_pem(&pem).unwrap()],
+        root_certificates: {
+            use tokio_rustls::rustls::pki_types::CertificateDer;
+            use tokio_rustls::rustls::pki_types::pem::PemObject;
+            vec![CertificateDer::from_pem_slice(&pem).unwrap()]
+        },
         ..settings()
     };
     let (trusting, mut trusting_recorded, _) = start(trusted);

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
-use tokio_rustls::rustls;
 
+use super::wire::{self, Tls, WireError};
 use super::{EngineError, EngineSettings, MAX_RESPONSE_BODY, Outcome, Outgoing, status};
 use crate::clock::Clock;
 
@@ -34,20 +34,11 @@ pub enum Handling {
 /// Sends and reports; shared by every worker.
 #[derive(Debug)]
 pub struct Courier {
-    client: reqwest::Client,
-    /// For `insecure_ssl` hooks: certificates are not checked.
-    insecure_client: reqwest::Client,
+    tls: Tls,
     timeout: Duration,
     reorder_wait: Duration,
     clock: Arc<Clock>,
     outcomes: mpsc::UnboundedSender<Outcome>,
-}
-
-/// A receiver's answer, as far as it is kept.
-struct Answer {
-    code: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
 }
 
 impl Courier {
@@ -57,8 +48,7 @@ impl Courier {
         outcomes: mpsc::UnboundedSender<Outcome>,
     ) -> Result<Courier, EngineError> {
         Ok(Courier {
-            client: client(settings, false)?,
-            insecure_client: client(settings, true)?,
+            tls: Tls::new(&settings.root_certificates)?,
             timeout: settings.timeout,
             reorder_wait: settings.reorder_wait,
             clock,
@@ -70,7 +60,15 @@ impl Courier {
     async fn send(&self, outgoing: &Outgoing, duplicate_of: Option<i64>) {
         let delivered_at_ms = self.clock.now_ms();
         let started = Instant::now();
-        let answer = self.exchange(outgoing).await;
+        let request = &outgoing.request;
+        let exchange = wire::post(
+            &outgoing.url,
+            &request.headers,
+            &request.body,
+            &self.tls,
+            outgoing.insecure_ssl,
+        );
+        let answer = tokio::time::timeout(self.timeout, exchange).await;
         let duration_secs = started.elapsed().as_secs_f64();
         let mut outcome = Outcome {
             delivery_id: outgoing.delivery_id,
@@ -84,7 +82,7 @@ impl Courier {
             response_body: String::new(),
         };
         match answer {
-            Ok(answer) => {
+            Ok(Ok(answer)) => {
                 outcome.status = if (200..300).contains(&answer.code) {
                     status::OK.to_owned()
                 } else {
@@ -94,15 +92,21 @@ impl Courier {
                 outcome.response_headers = answer.headers;
                 outcome.response_body = body_text(&answer.body);
             }
-            Err(error) => {
-                outcome.status = failure_status(&error).to_owned();
-                // The causes, never the URL (it may carry credentials).
+            Ok(Err(error)) => {
+                outcome.status = match error {
+                    WireError::Certificate(_) => status::UNTRUSTED_CERTIFICATE,
+                    WireError::Malformed(_) => status::INVALID_ANSWER,
+                    WireError::Url(_) | WireError::Io(_) => status::FAILED_TO_CONNECT,
+                }
+                .to_owned();
+                // The cause, never the URL (it may carry credentials).
                 tracing::info!(
                     delivery_id = outgoing.delivery_id,
-                    error = %causes(&error.without_url()),
+                    %error,
                     "webhook delivery failed"
                 );
             }
+            Err(_) => outcome.status = status::TIMED_OUT.to_owned(),
         }
         tracing::debug!(
             delivery_id = outgoing.delivery_id,
@@ -113,45 +117,6 @@ impl Courier {
             "webhook delivery attempted"
         );
         self.report(outcome);
-    }
-
-    /// The POST and its answer, the body read up to what is kept.
-    async fn exchange(&self, outgoing: &Outgoing) -> Result<Answer, reqwest::Error> {
-        let client = if outgoing.insecure_ssl {
-            &self.insecure_client
-        } else {
-            &self.client
-        };
-        let mut request = client
-            .post(&outgoing.url)
-            .timeout(self.timeout)
-            .body(outgoing.request.body.clone());
-        for (name, value) in &outgoing.request.headers {
-            request = request.header(name, value);
-        }
-        let mut response = request.send().await?;
-        let code = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-                (name.as_str().to_owned(), value)
-            })
-            .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await? {
-            let room = MAX_RESPONSE_BODY - body.len();
-            body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-            if body.len() == MAX_RESPONSE_BODY {
-                break;
-            }
-        }
-        Ok(Answer {
-            code,
-            headers,
-            body,
-        })
     }
 
     /// A delivery a `drop` fault took: never sent, recorded as dropped.
@@ -178,70 +143,6 @@ impl Courier {
             tracing::debug!("no one records webhook outcomes any more");
         }
     }
-}
-
-/// One client for all deliveries: no redirects (a redirect is a failed
-/// delivery), no retries, no proxy from the environment.
-fn client(settings: &EngineSettings, insecure: bool) -> Result<reqwest::Client, reqwest::Error> {
-    let mut builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .retry(reqwest::retry::never())
-        .no_proxy()
-        .danger_accept_invalid_certs(insecure);
-    for certificate in &settings.root_certificates {
-        builder = builder.add_root_certificate(certificate.clone());
-    }
-    builder.build()
-}
-
-/// The status GHES records for an attempt that got no answer.
-fn failure_status(error: &reqwest::Error) -> &'static str {
-    if error.is_timeout() {
-        status::TIMED_OUT
-    } else if untrusted_certificate(error) {
-        status::UNTRUSTED_CERTIFICATE
-    } else {
-        status::FAILED_TO_CONNECT
-    }
-}
-
-/// Whether the TLS handshake failed on the receiver's certificate.
-fn untrusted_certificate(error: &reqwest::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-    while let Some(e) = cause {
-        if let Some(rustls::Error::InvalidCertificate(_)) = e.downcast_ref::<rustls::Error>() {
-            return true;
-        }
-        cause = next_cause(e);
-    }
-    false
-}
-
-/// The error under `error`. An `io::Error` wrapping another error answers
-/// `source()` with the wrapped error's source, skipping the wrapped error
-/// itself (here the rustls error, two `io::Error`s deep): open it instead.
-fn next_cause<'a>(
-    error: &'a (dyn std::error::Error + 'static),
-) -> Option<&'a (dyn std::error::Error + 'static)> {
-    match error
-        .downcast_ref::<std::io::Error>()
-        .and_then(std::io::Error::get_ref)
-    {
-        Some(inner) => Some(inner),
-        None => error.source(),
-    }
-}
-
-/// An error and its causes, on one line.
-fn causes(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut line = error.to_string();
-    let mut cause = next_cause(error);
-    while let Some(e) = cause {
-        line.push_str(": ");
-        line.push_str(&e.to_string());
-        cause = next_cause(e);
-    }
-    line
 }
 
 /// The kept answer as text: lossy UTF-8, at most [`MAX_RESPONSE_BODY`]
