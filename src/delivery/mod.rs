@@ -58,6 +58,7 @@ mod wire;
 mod worker;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
@@ -255,6 +256,9 @@ struct Inner {
     workers: Mutex<Workers>,
     /// `true` once stopping; dropped with the engine, which stops too.
     stop: watch::Sender<bool>,
+    /// Bumped by [`Engine::clear`]: a delivery a `delay` fault held from an
+    /// earlier generation is not sent.
+    generation: AtomicU64,
     runtime: tokio::runtime::Handle,
 }
 
@@ -288,6 +292,7 @@ impl Engine {
                 faults: DeliveryFaults::default(),
                 workers: Mutex::default(),
                 stop,
+                generation: AtomicU64::new(0),
                 runtime,
             }),
         })
@@ -346,10 +351,22 @@ impl Engine {
         }
     }
 
+    /// Forgets every delivery queued, held by a fault or being sent, as a
+    /// reset of the server does: none of them is sent or reported, and the
+    /// engine goes on taking new ones.
+    pub fn clear(&self) {
+        let queues = std::mem::take(&mut self.inner.workers().queues);
+        self.inner.generation.fetch_add(1, Ordering::SeqCst);
+        for queue in queues.into_values() {
+            queue.task.abort();
+        }
+    }
+
     /// A `delay` fault: the delivery waits outside its queue, so that later
     /// ones overtake it, then joins the queue's end.
     fn delay(&self, outgoing: Outgoing, delay: Duration) {
         let inner = Arc::downgrade(&self.inner);
+        let generation = self.inner.generation.load(Ordering::SeqCst);
         let mut stop = self.inner.stop.subscribe();
         self.inner.runtime.spawn(async move {
             tokio::select! {
@@ -357,7 +374,9 @@ impl Engine {
                 // Stopped, or the engine is gone.
                 _ = stop.wait_for(|stopped| *stopped) => {}
                 () = tokio::time::sleep(delay) => {
-                    if let Some(inner) = Weak::upgrade(&inner) {
+                    if let Some(inner) = Weak::upgrade(&inner)
+                        && inner.generation.load(Ordering::SeqCst) == generation
+                    {
                         let handling = Handling::Send;
                         inner.route(Job { outgoing, handling });
                     }

@@ -618,6 +618,38 @@ async fn shutdown_does_not_wait_on_a_receiver_that_never_reads() {
 }
 
 #[tokio::test]
+async fn clear_forgets_what_is_sent_queued_or_delayed_and_takes_new_deliveries() {
+    let gate = Arc::new(Semaphore::new(0));
+    let mut stuck = Receiver::start(Behaviour::held(&gate)).await;
+    let mut fine = Receiver::start(Behaviour::answer(200)).await;
+    let (engine, mut recorded, _) = start(settings());
+    let (first, second) = (hook(1, &stuck.url), hook(2, &fine.url));
+    engine.enqueue(outgoing(&first, 1));
+    engine.enqueue(outgoing(&first, 2));
+    let delay = |ms| DeliveryFault::new(DeliveryFaultKind::Delay).delay_ms(ms);
+    engine.faults().add(delay(200)).unwrap();
+    engine.enqueue(outgoing(&second, 3));
+    stuck.next().await;
+
+    engine.clear();
+    // Delayed longer than the one cleared: had that one been kept, it
+    // would have been sent first.
+    engine.faults().add(delay(400)).unwrap();
+    engine.enqueue(outgoing(&second, 4));
+    engine.enqueue(outgoing(&first, 5));
+    gate.close();
+    let recorded = outcomes(&mut recorded, 2).await;
+
+    let mut recorded = ids(&recorded);
+    recorded.sort_unstable();
+    assert_eq!(recorded, [4, 5]);
+    let guids =
+        |seen: Vec<Seen>| -> Vec<String> { seen.iter().map(|s| s.guid().to_owned()).collect() };
+    assert_eq!(guids(fine.so_far()), [outgoing(&second, 4).guid]);
+    assert_eq!(guids(stuck.so_far()), [outgoing(&first, 5).guid]);
+}
+
+#[tokio::test]
 async fn dropping_the_engine_stops_its_workers() {
     let gate = Arc::new(Semaphore::new(0));
     let mut receiver = Receiver::start(Behaviour::held(&gate)).await;

@@ -185,6 +185,8 @@ impl Service {
         tx.commit().await?;
         let memory = Memory::load(writer.conn()?, self.settings.version).await?;
         writer.apply(|current| *current = memory);
+        // What was on its way to the hooks just deleted goes nowhere.
+        self.engine.clear();
         self.rate_limiter.clear();
         self.faults.clear();
         self.delivery_faults().clear();

@@ -395,7 +395,14 @@ impl Service {
             }
             Self::apply_config(&mut hook, config)?;
         }
-        self.store_hook(&mut writer, hook, origin).await
+        let global = hook.kind == HookKind::Global;
+        let mut body = self.store_hook(&mut writer, hook, origin).await?;
+        // GitHub answers a global hook's update without its secret
+        // (`global-hook-2`), masked or not.
+        if global && let Some(config) = body["config"].as_object_mut() {
+            config.remove("secret");
+        }
+        Ok(body)
     }
 
     /// Changes a hook's config only.

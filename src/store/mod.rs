@@ -63,7 +63,9 @@ impl Store {
     }
 
     /// Empties every table but the read-only labels and restarts the ids, so
-    /// that a reseed gives the same ids as the first seed.
+    /// that a reseed gives the same ids as the first seed; delivery ids go
+    /// on, so that the outcome of an attempt made before never lands on a
+    /// delivery made after.
     pub async fn clear(conn: &mut sqlx::SqliteConnection) -> Result<(), sqlx::Error> {
         sqlx::query(
             "DELETE FROM delivery;
@@ -78,7 +80,7 @@ impl Store {
              DELETE FROM runner_group;
              DELETE FROM scope;
              DELETE FROM label WHERE type = 'custom';
-             DELETE FROM sqlite_sequence;
+             DELETE FROM sqlite_sequence WHERE name <> 'delivery';
              INSERT INTO sqlite_sequence (name, seq) VALUES ('runner_group', 1);",
         )
         .execute(conn)

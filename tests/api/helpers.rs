@@ -1,12 +1,14 @@
 //! The harness: a server per test, a client, and checks that every answer
 //! honours GitHub's contract and headers.
 
-use ghes_mock::{GhesMock, GhesMockBuilder, GhesVersion, Seed};
+use std::time::{Duration, Instant};
+
+use ghes_mock::{GhesMock, GhesMockBuilder, GhesVersion, HookTarget, ReceivedDelivery, Seed};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::contract::{Contract, contract};
+use crate::contract::{Contract, assert_webhook_matches, contract};
 
 /// The token tests send unless they say otherwise. In open mode any token works.
 pub const TOKEN: &str = "ghp_test_token";
@@ -184,6 +186,59 @@ impl TestApp {
             ids.push(response.body["id"].as_i64().expect("an id"));
         }
         ids
+    }
+
+    /// Queues a workflow run through `POST /_mock/runs` and returns it with
+    /// its jobs, each checked against the version's `workflow-run` and
+    /// `job` schemas.
+    pub async fn queue_run(&self, body: Value) -> Value {
+        let response = self.control(Method::POST, "/runs", Some(body)).await;
+        assert_eq!(response.status, 201, "queue a run: {:?}", response.body);
+        let contract = contract(self.mock.ghes_version());
+        let mut run = response.body.clone();
+        let jobs = run
+            .as_object_mut()
+            .and_then(|run| run.remove("jobs"))
+            .expect("a run answers with its jobs");
+        contract.assert_schema_matches("workflow-run", &run);
+        for job in jobs.as_array().expect("jobs") {
+            contract.assert_schema_matches("job", job);
+        }
+        response.body
+    }
+
+    /// A job through the GitHub API: `GET /repos/{repo}/actions/jobs/{id}`.
+    pub async fn job(&self, repo: &str, job_id: &Value) -> Value {
+        let response = self
+            .get(&format!("/repos/{repo}/actions/jobs/{job_id}"))
+            .await;
+        assert_eq!(response.status, 200, "job {job_id}: {:?}", response.body);
+        response.body
+    }
+
+    /// Makes a hook through the GitHub API (`/repos/o/r/hooks`,
+    /// `/orgs/o/hooks`, `/admin/hooks`) and returns it.
+    pub async fn create_hook(&self, hooks: &str, body: Value) -> Value {
+        let response = self.send(Method::POST, hooks, body).await;
+        assert_eq!(response.status, 201, "create a hook: {:?}", response.body);
+        response.body
+    }
+
+    /// `GET /_mock/deliveries?{query}`: every delivery, oldest first.
+    pub async fn mock_deliveries(&self, query: &str) -> Vec<Value> {
+        let response = self
+            .control(Method::GET, &format!("/deliveries?{query}"), None)
+            .await;
+        assert_eq!(response.status, 200, "{:?}", response.body);
+        response.body.as_array().expect("a list").clone()
+    }
+
+    /// The id of a repository, organization or other resource the API
+    /// shows at `path` (`/repos/octo-org/app`).
+    pub async fn id_of(&self, path: &str) -> i64 {
+        let response = self.get(path).await;
+        assert_eq!(response.status, 200, "{path}: {:?}", response.body);
+        response.body["id"].as_i64().expect("an id")
     }
 
     /// Sets the mock clock to wall time + `offset_seconds`.
@@ -373,4 +428,65 @@ pub fn label_names(runner: &Value) -> Vec<&str> {
 /// The path of a scope's runner list (`/orgs/octo-org/actions/runners`).
 pub fn runners_path(scope: &str) -> String {
     format!("/{scope}/actions/runners")
+}
+
+/// How long a test waits for what the mock does in the background (a
+/// delivery, a job the clock task settles).
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// Asks `check` until it answers `Some`, for at most [`WAIT`]: for what the
+/// mock does apart from the request that caused it.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "{what}: not within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The next delivery a target receives, its payload checked against
+/// GitHub's description of its webhook.
+pub async fn next_delivery(target: &HookTarget) -> ReceivedDelivery {
+    let delivery = target.next().await;
+    assert_delivery_contract(&delivery);
+    delivery
+}
+
+/// Checks a received delivery's payload against GitHub's description of its
+/// event and action.
+pub fn assert_delivery_contract(delivery: &ReceivedDelivery) {
+    assert_webhook_matches(&delivery.event, delivery.action.as_deref(), &delivery.json);
+}
+
+/// The URL of one relation (`next`, `last`, …) of an answer's `Link` header.
+pub fn link_of(response: &ApiResponse, rel: &str) -> Option<String> {
+    let header = response.header("link")?;
+    header.split(", ").find_map(|entry| {
+        let (url, relation) = entry.split_once(">; rel=")?;
+        (relation.trim_matches('"') == rel).then(|| url.trim_start_matches('<').to_owned())
+    })
+}
+
+impl TestApp {
+    /// `GET` of an absolute URL the API gave (a `Link`), checked as any
+    /// answer of the API is.
+    pub async fn follow(&self, url: &str) -> ApiResponse {
+        let api = self.mock.api_url();
+        let path = url
+            .strip_prefix(&api)
+            .unwrap_or_else(|| panic!("{url} is not under {api}"))
+            .to_owned();
+        let request = self
+            .client
+            .get(url)
+            .header("Authorization", format!("token {TOKEN}"));
+        self.send_api(Method::GET, &path, request).await
+    }
 }

@@ -4,11 +4,12 @@
 
 use std::path::Path;
 
-use ghes_mock::{GhesMock, Seed};
+use ghes_mock::{GhesMock, HookTarget, Seed};
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, runners_path, spawn_with};
+use crate::deliveries::{hook_on, recorded};
+use crate::helpers::{TestApp, eventually, next_delivery, runners_path, spawn_with};
 
 const ORG: &str = "orgs/octo-org";
 const REPO: &str = "repos/octo-org/octo-repo";
@@ -445,5 +446,220 @@ async fn groups_memberships_labels_and_jit_runners_outlive_a_restart() {
     assert!(
         next.body["id"].as_i64() > group.body["id"].as_i64(),
         "group ids are not handed out again"
+    );
+}
+
+// --- runs, jobs, hooks and deliveries --------------------------------------------------
+
+const APP_REPO: &str = "octo-org/octo-repo";
+const HOOKS: &str = "/repos/octo-org/octo-repo/hooks";
+const RUNS: &str = "/repos/octo-org/octo-repo/actions/runs";
+const SECRET: &str = "kept across restarts";
+
+/// A GHES 3.22 mock on a database file, seeded with `fixture()`.
+async fn simulator_on_file(path: &Path) -> TestApp {
+    let seed = Seed::from_json(&fixture().to_string()).expect("the test's fixture is valid");
+    spawn_with(
+        GhesMock::builder()
+            .database(path)
+            .ghes_version("3.22")
+            .seed(seed),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn runs_jobs_and_hooks_outlive_a_restart_and_carry_on_after_it() {
+    // Arrange: a signed hook whose ping is recorded, an org hook, a runner
+    // busy with a job that ends on the clock, and a job waiting for it.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let app = simulator_on_file(&db).await;
+    let target = HookTarget::start().await;
+    let hook = hook_on(
+        &app,
+        HOOKS,
+        &target,
+        json!({"content_type": "json", "secret": SECRET}),
+    )
+    .await;
+    let deliveries = format!("{HOOKS}/{}/deliveries", hook["id"]);
+    app.create_hook(
+        "/orgs/octo-org/hooks",
+        json!({"name": "web", "active": false, "config": {"url": target.url()}}),
+    )
+    .await;
+    let runner = app
+        .register_runner(ORG, "worker", json!({"labels": ["worker"]}))
+        .await;
+    let run = app
+        .queue_run(json!({"repo": APP_REPO, "jobs": [
+            {"labels": ["worker"], "duration_seconds": 600},
+            {"labels": ["worker"]}
+        ]}))
+        .await;
+    let [first, second] = [0, 1].map(|i| run["jobs"][i]["id"].clone());
+    let mut actions = Vec::new();
+    for _ in 0..3 {
+        actions.push(next_delivery(&target).await.action);
+    }
+    assert_eq!(
+        actions,
+        [Some("queued"), Some("queued"), Some("in_progress")].map(|a| a.map(str::to_owned))
+    );
+    recorded(&app, &deliveries, 4).await;
+    let paths = [
+        RUNS.to_owned(),
+        format!("{RUNS}/{}/jobs", run["id"]),
+        HOOKS.to_owned(),
+        "/orgs/octo-org/hooks".to_owned(),
+        format!("{HOOKS}/{}/config", hook["id"]),
+        deliveries.clone(),
+        runner_path(ORG, &runner["id"]),
+    ];
+    let mut before = Vec::new();
+    for path in &paths {
+        before.push(app.get(path).await.body);
+    }
+
+    let old_address = app.mock.address().to_string();
+
+    // Act
+    stop(app).await;
+    let app = simulator_on_file(&db).await;
+
+    // Assert: all of it as it was, but for the new port in its URLs.
+    for (path, body) in paths.iter().zip(&before) {
+        let after = app.get(path).await.body.to_string();
+        let before = body
+            .to_string()
+            .replace(&old_address, &app.mock.address().to_string());
+        assert!(after == before, "{path} changed:\n{before}\n{after}");
+    }
+    assert_eq!(before[1]["jobs"][0]["status"], "in_progress");
+    assert_eq!(before[1]["jobs"][1]["status"], "queued");
+    assert_eq!(before[6]["busy"], true);
+
+    // Act: the first job's time runs out on the clock.
+    app.set_clock(601).await;
+    let done = app
+        .get(&format!("/repos/{APP_REPO}/actions/jobs/{first}"))
+        .await;
+    let next = app
+        .get(&format!("/repos/{APP_REPO}/actions/jobs/{second}"))
+        .await;
+    let announced = [next_delivery(&target).await, next_delivery(&target).await];
+
+    // Assert: the simulator carries on where it was, still signing.
+    assert_eq!(done.body["status"], "completed", "{:?}", done.body);
+    assert_eq!(next.body["status"], "in_progress");
+    assert_eq!(next.body["runner_id"], runner["id"]);
+    let actions: Vec<Option<&str>> = announced.iter().map(|d| d.action.as_deref()).collect();
+    assert_eq!(actions, [Some("completed"), Some("in_progress")]);
+    assert!(announced.iter().all(|d| d.verify(SECRET)));
+    let queued_again = app
+        .queue_run(json!({"repo": APP_REPO, "jobs": [{"labels": ["x"]}]}))
+        .await;
+    assert_eq!(queued_again["run_number"], 2, "numbering goes on");
+}
+
+#[tokio::test]
+async fn a_delivery_left_pending_when_the_server_stops_is_sent_after_the_restart() {
+    // Arrange: the next queued is held far longer than the server runs.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let app = simulator_on_file(&db).await;
+    let target = HookTarget::start().await;
+    hook_on(&app, HOOKS, &target, json!({"content_type": "json"})).await;
+    let fault = json!({"delivery": "delay", "action": "queued", "delay_ms": 600_000});
+    let added = app.control(Method::POST, "/faults", Some(fault)).await;
+    assert_eq!(added.status, 201, "{:?}", added.body);
+    app.queue_run(json!({"repo": APP_REPO, "jobs": [{"labels": ["x"]}]}))
+        .await;
+    let pending = app.mock_deliveries("event=workflow_job").await;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["state"], "pending");
+
+    // Act
+    stop(app).await;
+    assert_eq!(target.received().len(), 1, "only the ping went out");
+    let app = simulator_on_file(&db).await;
+
+    // Assert
+    let delivery = next_delivery(&target).await;
+    assert_eq!(delivery.action.as_deref(), Some("queued"));
+    assert_eq!(delivery.guid, pending[0]["guid"].as_str().unwrap());
+    let sent = eventually("the delivery is recorded as sent", || async {
+        let all = app.mock_deliveries("event=workflow_job").await;
+        (all.len() == 1 && all[0]["state"] == "sent").then_some(all)
+    })
+    .await;
+    assert_eq!(sent[0]["id"], pending[0]["id"]);
+    assert_eq!(sent[0]["status"], "OK");
+}
+
+#[tokio::test]
+async fn reset_returns_to_the_seed_with_no_runs_hooks_or_deliveries() {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db.sqlite3");
+    let app = simulator_on_file(&db).await;
+    let seeded_runners = app.get(&runners_path(ORG)).await.body;
+    let target = HookTarget::start().await;
+    let hook = hook_on(&app, HOOKS, &target, json!({"content_type": "json"})).await;
+    app.create_hook(
+        "/admin/hooks",
+        json!({"name": "web", "active": false, "config": {"url": target.url()}}),
+    )
+    .await;
+    let run = app
+        .queue_run(json!({"repo": APP_REPO, "jobs": [{"labels": ["self-hosted"]}]}))
+        .await;
+    next_delivery(&target).await;
+
+    // Act
+    let reset = app.control(Method::POST, "/reset", None).await;
+
+    // Assert
+    assert_eq!(reset.status, 204, "{:?}", reset.body);
+    assert_eq!(
+        app.get(RUNS).await.body,
+        json!({"total_count": 0, "workflow_runs": []})
+    );
+    assert_eq!(app.get(HOOKS).await.body, json!([]));
+    assert_eq!(app.get("/admin/hooks").await.body, json!([]));
+    assert_eq!(
+        app.get(&format!("{HOOKS}/{}", hook["id"])).await.status,
+        404
+    );
+    let job = app
+        .control(
+            Method::GET,
+            &format!("/jobs/{}", run["jobs"][0]["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(job.status, 404);
+    assert_eq!(app.mock_deliveries("").await, Vec::<Value>::new());
+    let state = app.control(Method::GET, "/state", None).await;
+    assert_eq!(
+        state.body["jobs"],
+        json!({"queued": 0, "in_progress": 0, "completed": 0, "idle_runners": 2}),
+        "the seeded runners, idle"
+    );
+    assert_eq!(app.get(&runners_path(ORG)).await.body, seeded_runners);
+    app.queue_run(json!({"repo": APP_REPO, "jobs": [{"labels": ["x"]}]}))
+        .await;
+    assert_eq!(
+        app.mock_deliveries("").await,
+        Vec::<Value>::new(),
+        "no hook hears it"
+    );
+    stop(app).await;
+    let app = simulator_on_file(&db).await;
+    assert_eq!(
+        app.get(HOOKS).await.body,
+        json!([]),
+        "the reset was written"
     );
 }

@@ -200,3 +200,175 @@ async fn a_patch_release_is_reported_as_given() {
     assert_eq!(meta.header("x-github-enterprise-version"), Some("3.9.4"));
     assert_eq!(app.mock.ghes_version().to_string(), "3.9");
 }
+
+// --- jobs, hooks and webhooks over the versions ----------------------------------------
+
+/// The versions where the job and hook surface changes.
+const JOB_VERSIONS: [&str; 5] = ["3.1", "3.4", "3.8", "3.10", "3.22"];
+
+#[tokio::test]
+async fn job_and_run_fields_appear_from_their_first_version() {
+    for version in JOB_VERSIONS {
+        // Arrange
+        let app = app(version).await;
+        let runner = app.register_runner("orgs/o", "r", json!({})).await;
+        let m = minor(version);
+
+        // Act
+        let run = app
+            .queue_run(json!({"repo": "o/r", "jobs": [{"labels": ["self-hosted"]}]}))
+            .await;
+        let job = app.job("o/r", &run["jobs"][0]["id"]).await;
+        let rest_run = app
+            .get(&format!("/repos/o/r/actions/runs/{}", run["id"]))
+            .await;
+        let attempt = app
+            .get(&format!("/repos/o/r/actions/runs/{}/attempts/1", run["id"]))
+            .await;
+        let unknown_route = app.get("/repos/o/r/actions/no-such-route").await;
+        let pending = app.get("/repos/o/r/actions/runs?status=pending").await;
+
+        // Assert: every body is also checked against the version's contract.
+        let has = |body: &serde_json::Value, field: &str| body.get(field).is_some();
+        assert_eq!(job["status"], "in_progress", "{version}");
+        assert_eq!(has(&job, "runner_id"), m >= 3, "{version}: {job}");
+        assert_eq!(has(&job, "labels"), m >= 3, "{version}");
+        if m >= 3 {
+            assert_eq!(job["runner_id"], runner["id"], "{version}");
+        }
+        assert_eq!(has(&job, "workflow_name"), m >= 8, "{version}");
+        assert_eq!(has(&job, "created_at"), m >= 9, "{version}");
+        let run = &rest_run.body;
+        assert_eq!(has(run, "run_attempt"), m >= 5, "{version}");
+        assert_eq!(has(run, "path"), m >= 6, "{version}");
+        assert_eq!(has(run, "display_title"), m >= 8, "{version}");
+        assert_eq!(attempt.status, if m >= 5 { 200 } else { 404 }, "{version}");
+        if m < 5 {
+            assert_eq!(attempt.body, unknown_route.body, "{version}");
+        }
+        assert_eq!(pending.status, if m >= 6 { 200 } else { 422 }, "{version}");
+    }
+}
+
+#[tokio::test]
+async fn hook_deliveries_and_the_workflow_job_event_appear_from_their_first_version() {
+    for version in JOB_VERSIONS {
+        // Arrange: a hook for every event.
+        let app = app(version).await;
+        let target = ghes_mock::HookTarget::start().await;
+        let m = minor(version);
+        let hook = app
+            .create_hook(
+                "/repos/o/r/hooks",
+                json!({"events": ["*"], "config": {"url": target.url(), "content_type": "json"}}),
+            )
+            .await;
+        let ping = crate::helpers::next_delivery(&target).await;
+
+        // Act
+        let workflow_job = app
+            .send(
+                Method::POST,
+                "/orgs/o/hooks",
+                json!({"name": "web", "active": false, "events": ["workflow_job"],
+                       "config": {"url": target.url()}}),
+            )
+            .await;
+        let run = app
+            .queue_run(json!({"repo": "o/r", "jobs": [{"labels": ["self-hosted"]}]}))
+            .await;
+        let done = app
+            .control(
+                Method::POST,
+                &format!("/jobs/{}/complete", run["jobs"][0]["id"]),
+                None,
+            )
+            .await;
+        let deliveries = format!("/repos/o/r/hooks/{}/deliveries", hook["id"]);
+        let listed = if m >= 2 {
+            crate::deliveries::recorded(&app, &deliveries, 1).await
+        } else {
+            app.get(&deliveries).await
+        };
+        let unknown_route = app.get("/repos/o/r/hooks/no-such/route/here").await;
+        let recorded = app.mock_deliveries("event=workflow_job").await;
+
+        // Assert
+        assert_eq!(ping.event, "ping", "{version}: every version pings");
+        assert_eq!(hook.get("deliveries_url").is_some(), m >= 2, "{version}");
+        assert_eq!(done.status, 200, "{version}");
+        assert_eq!(
+            workflow_job.status,
+            if m >= 3 { 201 } else { 422 },
+            "{version}: {:?}",
+            workflow_job.body
+        );
+        if m >= 2 {
+            assert_eq!(listed.status, 200, "{version}");
+            let item = &listed.body[0];
+            assert_eq!(item.get("throttled_at").is_some(), m >= 10, "{version}");
+        } else {
+            assert_eq!(listed.status, 404, "{version}");
+            assert_eq!(listed.body, unknown_route.body, "{version}");
+        }
+        let actions: Vec<&serde_json::Value> = recorded.iter().map(|d| &d["action"]).collect();
+        if m >= 3 {
+            assert_eq!(
+                actions,
+                [&json!("queued"), &json!("completed")],
+                "{version}"
+            );
+            // Every version from 3.3 sends GitHub's whole payload.
+            let queued = crate::helpers::next_delivery(&target).await;
+            assert_eq!(queued.action.as_deref(), Some("queued"), "{version}");
+            assert_eq!(
+                queued.json["workflow_job"]["labels"],
+                json!(["self-hosted"])
+            );
+            assert_eq!(
+                queued.header("x-github-enterprise-version"),
+                Some(format!("{version}.0").as_str())
+            );
+        } else {
+            assert!(actions.is_empty(), "{version}: no workflow_job before 3.3");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_deliveries_status_filter_arrives_in_3_17_and_is_ignored_before() {
+    for (version, filtered) in [
+        ("3.10", false),
+        ("3.16", false),
+        ("3.17", true),
+        ("3.22", true),
+    ] {
+        // Arrange: a ping answered 200, a queued answered 500.
+        let app = app(version).await;
+        let target = ghes_mock::HookTarget::start().await;
+        let hook = crate::deliveries::hook_on(
+            &app,
+            "/repos/o/r/hooks",
+            &target,
+            json!({"content_type": "json"}),
+        )
+        .await;
+        target.respond_with(500);
+        app.queue_run(json!({"repo": "o/r", "jobs": [{"labels": ["x"]}]}))
+            .await;
+        let deliveries = format!("/repos/o/r/hooks/{}/deliveries", hook["id"]);
+        crate::deliveries::recorded(&app, &deliveries, 2).await;
+
+        // Act
+        let failures = app.get(&format!("{deliveries}?status=failure")).await;
+
+        // Assert
+        let count = failures.body.as_array().map_or(0, Vec::len);
+        assert_eq!(
+            count,
+            if filtered { 1 } else { 2 },
+            "{version}: {:?}",
+            failures.body
+        );
+    }
+}

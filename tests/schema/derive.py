@@ -1,7 +1,8 @@
-"""Derives a test contract from one of GitHub's OpenAPI descriptions of the
-runner operations: what the tests in tests/api validate bodies against.
+"""Derives a test contract from one of GitHub's OpenAPI descriptions: what
+the tests in tests/api validate bodies and webhook payloads against.
 
     python3 tests/schema/derive.py GITHUB_DESCRIPTION.json > tests/schema/ghes-X.Y-runners.json
+    python3 tests/schema/derive.py webhooks-workflow-job.json > tests/schema/webhooks-workflow-job.json
 
 What changes, and why:
 - prose goes (description, summary, title, externalDocs, tags): it is not
@@ -13,6 +14,10 @@ What changes, and why:
 - GitHub's error schemas (basic-error, validation-error[-simple]) and the
   `/rate_limit` schemas are added where the description lacks them
   (ADDED below, written from GitHub's published REST API description).
+
+An OpenAPI 3.1 description (the webhooks') is JSON Schema 2020-12 already:
+its `webhooks` are kept beside `components`, `examples` (a list of values
+in 3.1) count as data, and no error schema is added.
 """
 
 import json
@@ -22,6 +27,9 @@ PROSE = {"description", "summary", "title", "externalDocs", "tags"}
 
 # Keys whose values are data (examples), kept whole.
 DATA = {"value", "example", "default", "enum"}
+
+# In OpenAPI 3.1, a schema's `examples` is a list of values as well.
+DATA_31 = DATA | {"examples"}
 
 ADDED = json.loads(
     r"""
@@ -200,22 +208,22 @@ ADDED = json.loads(
 )
 
 
-def clean(node, in_properties=False):
+def clean(node, in_properties=False, data=DATA):
     """The node with prose dropped and `nullable` rewritten."""
     if isinstance(node, list):
-        return [clean(item) for item in node]
+        return [clean(item, data=data) for item in node]
     if not isinstance(node, dict):
         return node
     out = {}
     for key, value in node.items():
         if not in_properties and key in PROSE:
             continue
-        if not in_properties and key in DATA:
+        if not in_properties and key in data:
             out[key] = value
             continue
         # Keys of `properties`, `paths`, `responses` and the like are names,
         # not keywords; their values are schemas or objects again.
-        out[key] = clean(value, in_properties=key in ("properties",))
+        out[key] = clean(value, in_properties=key in ("properties",), data=data)
     if in_properties:
         return out
     if out.pop("nullable", False):
@@ -231,20 +239,30 @@ def clean(node, in_properties=False):
 def main(source):
     with open(source) as f:
         description = json.load(f)
+    webhooks = description["openapi"].startswith("3.1")
+    data = DATA_31 if webhooks else DATA
     derived = {
         "openapi": description["openapi"],
         "info": {k: v for k, v in description["info"].items() if k in ("version", "title")},
-        "servers": clean(description["servers"]),
+        "servers": clean(description["servers"], data=data),
         "paths": {},
         "components": {},
     }
-    for path, item in description["paths"].items():
-        derived["paths"][path] = clean(item)
+    for path, item in description.get("paths", {}).items():
+        derived["paths"][path] = clean(item, data=data)
+    if webhooks:
+        del derived["paths"]
+        derived["webhooks"] = {
+            name: clean(item, data=data) for name, item in description["webhooks"].items()
+        }
     for section, entries in description["components"].items():
-        derived["components"][section] = {name: clean(entry) for name, entry in entries.items()}
-    schemas = derived["components"].setdefault("schemas", {})
-    for name, schema in ADDED.items():
-        schemas.setdefault(name, schema)
+        derived["components"][section] = {
+            name: clean(entry, data=data) for name, entry in entries.items()
+        }
+    if not webhooks:
+        schemas = derived["components"].setdefault("schemas", {})
+        for name, schema in ADDED.items():
+            schemas.setdefault(name, schema)
     json.dump(derived, sys.stdout, indent=2)
     sys.stdout.write("\n")
 
