@@ -368,10 +368,11 @@ async fn jit_runners_asked_for_at_once_are_each_made_once() {
     for runner in &made {
         let name = runner["name"].as_str().unwrap();
         let i: usize = name.trim_start_matches("burst-").parse().unwrap();
-        assert_eq!(
-            runner["labels"][1]["name"],
-            format!("label-{}", i % 3),
-            "{name}"
+        // Either ask for burst-0 may come first and win.
+        let label = &runner["labels"][1]["name"];
+        assert!(
+            *label == format!("label-{}", i % 3).as_str() || (i == 0 && *label == "again"),
+            "{name}: {label}"
         );
         let listed = app
             .get(&format!("/orgs/octo-org/actions/runners/{}", runner["id"]))
