@@ -63,7 +63,8 @@ pub async fn all_jobs(db: impl SqliteExecutor<'_>) -> Result<Vec<JobRow>, sqlx::
 }
 
 /// Stores a run, numbered after the repository's last one; returns its id
-/// and number.
+/// and number. Numbers grow with ids in a repository, so its last run is
+/// found on the `(repo_id, run_id)` index, not by reading all its runs.
 #[tracing::instrument(skip_all)]
 pub async fn insert_run(
     conn: &mut SqliteConnection,
@@ -72,8 +73,8 @@ pub async fn insert_run(
     sqlx::query_as(
         "INSERT INTO workflow_run (repo_id, run_number, workflow_name, head_branch, head_sha,
                                    event, created_at)
-         VALUES (?1, (SELECT coalesce(max(run_number), 0) + 1 FROM workflow_run
-                       WHERE repo_id = ?1),
+         VALUES (?1, coalesce((SELECT run_number FROM workflow_run WHERE repo_id = ?1
+                                ORDER BY run_id DESC LIMIT 1), 0) + 1,
                  ?2, ?3, ?4, ?5, ?6)
          RETURNING run_id, run_number",
     )

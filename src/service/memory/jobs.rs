@@ -14,6 +14,7 @@
 //! [`Memory::apply_jobs`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::ops::Bound::{Excluded, Unbounded};
 use std::sync::Arc;
 
 use super::{LabelSet, Memory, RunnerEntry, decode};
@@ -177,8 +178,20 @@ pub struct Jobs {
 /// Idle runners by pool, then by label set.
 #[derive(Debug, Default)]
 struct Idle {
-    pools: HashMap<Pool, Vec<IdleSet>>,
+    pools: HashMap<Pool, PoolSets>,
     count: usize,
+}
+
+/// A pool's idle runners, by label set, and the sets that carry each label:
+/// a job looks only at the sets carrying the rarest of its labels, so sets
+/// of runners that cannot take it cost nothing, however many there are.
+#[derive(Debug, Default)]
+struct PoolSets {
+    /// By the label set's address: label sets are shared, one per distinct
+    /// list of labels, and the set held here keeps its address taken.
+    sets: HashMap<usize, IdleSet>,
+    /// Label id to the sets (by address) carrying it.
+    by_label: HashMap<i64, HashSet<usize>>,
 }
 
 #[derive(Debug)]
@@ -187,19 +200,39 @@ struct IdleSet {
     runners: BTreeSet<i64>,
 }
 
+fn set_key(labels: &Arc<LabelSet>) -> usize {
+    Arc::as_ptr(labels) as usize
+}
+
+/// The runners a plan has handed out so far. A plan takes from a label set
+/// its lowest runner not taken yet, so what it took from a set is always
+/// the set's first runners: a cursor per set says where the rest begins.
+#[derive(Debug, Default)]
+struct Taken {
+    after: HashMap<(Pool, usize), i64>,
+    count: usize,
+}
+
+impl Taken {
+    fn take(&mut self, pool: Pool, set: usize, runner_id: i64) {
+        self.after.insert((pool, set), runner_id);
+        self.count += 1;
+    }
+}
+
 impl Idle {
     fn insert(&mut self, pool: Pool, labels: &Arc<LabelSet>, runner_id: i64) {
         let sets = self.pools.entry(pool).or_default();
-        let set = match sets.iter_mut().position(|s| Arc::ptr_eq(&s.labels, labels)) {
-            Some(at) => &mut sets[at],
-            None => {
-                sets.push(IdleSet {
-                    labels: labels.clone(),
-                    runners: BTreeSet::new(),
-                });
-                sets.last_mut().expect("just pushed")
+        let key = set_key(labels);
+        let set = sets.sets.entry(key).or_insert_with(|| {
+            for &label in labels.ids.iter() {
+                sets.by_label.entry(label).or_default().insert(key);
             }
-        };
+            IdleSet {
+                labels: labels.clone(),
+                runners: BTreeSet::new(),
+            }
+        });
         if set.runners.insert(runner_id) {
             self.count += 1;
         }
@@ -209,28 +242,50 @@ impl Idle {
         let Some(sets) = self.pools.get_mut(&pool) else {
             return;
         };
-        let Some(at) = sets.iter().position(|s| Arc::ptr_eq(&s.labels, labels)) else {
+        let key = set_key(labels);
+        let Some(set) = sets.sets.get_mut(&key) else {
             return;
         };
-        if sets[at].runners.remove(&runner_id) {
+        if set.runners.remove(&runner_id) {
             self.count -= 1;
         }
-        if sets[at].runners.is_empty() {
-            sets.swap_remove(at);
-            if sets.is_empty() {
+        if set.runners.is_empty() {
+            for label in labels.ids.iter() {
+                if let Some(keys) = sets.by_label.get_mut(label) {
+                    keys.remove(&key);
+                    if keys.is_empty() {
+                        sets.by_label.remove(label);
+                    }
+                }
+            }
+            sets.sets.remove(&key);
+            if sets.sets.is_empty() {
                 self.pools.remove(&pool);
             }
         }
     }
 
     /// The lowest idle runner of a pool that carries every label wanted and
-    /// is not taken already.
-    fn first(&self, pool: Pool, wanted: &[i64], taken: &HashSet<i64>) -> Option<i64> {
-        self.pools
-            .get(&pool)?
+    /// is not taken already, with its label set.
+    fn first(&self, pool: Pool, wanted: &[i64], taken: &Taken) -> Option<(i64, usize)> {
+        let sets = self.pools.get(&pool)?;
+        let rarest = wanted
             .iter()
-            .filter(|set| wanted.iter().all(|id| set.labels.ids.contains(id)))
-            .filter_map(|set| set.runners.iter().find(|id| !taken.contains(id)).copied())
+            .map(|label| sets.by_label.get(label).map_or(0, HashSet::len))
+            .zip(wanted)
+            .min()?;
+        let candidates = sets.by_label.get(rarest.1)?;
+        candidates
+            .iter()
+            .filter_map(|key| Some((*key, sets.sets.get(key)?)))
+            .filter(|(_, set)| wanted.iter().all(|id| set.labels.ids.contains(id)))
+            .filter_map(|(key, set)| {
+                let next = match taken.after.get(&(pool, key)) {
+                    Some(&last) => set.runners.range((Excluded(last), Unbounded)).next(),
+                    None => set.runners.first(),
+                };
+                Some((*next?, key))
+            })
             .min()
     }
 }
@@ -518,11 +573,11 @@ impl Memory {
             fresh.dedup();
             fresh
         };
-        let mut taken = HashSet::new();
+        let mut taken = Taken::default();
         let mut pools: HashMap<(i64, Option<&str>), Vec<Pool>> = HashMap::new();
         let mut changes = Vec::new();
         for id in candidates {
-            if taken.len() == jobs.idle.count {
+            if taken.count == jobs.idle.count {
                 break;
             }
             let Some(job) = jobs.job(id) else { continue };
@@ -536,10 +591,10 @@ impl Memory {
                 .iter()
                 .filter_map(|&pool| Some((jobs.idle.first(pool, &wanted, &taken)?, pool)))
                 .min();
-            let Some((runner_id, pool)) = found else {
+            let Some(((runner_id, set), pool)) = found else {
                 continue;
             };
-            taken.insert(runner_id);
+            taken.take(pool, set, runner_id);
             let Some(runner) = self.job_runner(runner_id, pool) else {
                 continue;
             };
@@ -638,5 +693,59 @@ impl Memory {
         jobs.fresh.clear();
         jobs.freed = false;
         jobs.rescan = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(ids: &[i64]) -> Arc<LabelSet> {
+        Arc::new(LabelSet {
+            ids: ids.into(),
+            json: serde_json::value::RawValue::from_string("[]".to_owned()).unwrap(),
+        })
+    }
+
+    #[test]
+    fn idle_runners_are_found_by_their_rarest_label() {
+        let (plain, gpu, big) = (set(&[1, 2]), set(&[1, 2, 7]), set(&[1, 7, 8]));
+        let pool = Pool::Group(3);
+        let mut idle = Idle::default();
+        for (labels, runners) in [(&plain, 10..20), (&gpu, 30..33), (&big, 20..22)] {
+            for id in runners {
+                idle.insert(pool, labels, id);
+            }
+        }
+        assert_eq!(idle.count, 15);
+        let mut taken = Taken::default();
+        let mut order = Vec::new();
+        while let Some((id, key)) = idle.first(pool, &[7], &taken) {
+            taken.take(pool, key, id);
+            order.push(id);
+        }
+        assert_eq!(order, [20, 21, 30, 31, 32]);
+        assert_eq!(
+            idle.first(pool, &[1], &Taken::default()),
+            Some((10, set_key(&plain)))
+        );
+        assert_eq!(idle.first(pool, &[2, 8], &Taken::default()), None);
+        assert_eq!(idle.first(pool, &[9], &Taken::default()), None);
+        assert_eq!(idle.first(Pool::Repo(3), &[1], &Taken::default()), None);
+
+        idle.remove(pool, &big, 20);
+        idle.remove(pool, &big, 21);
+        assert_eq!(idle.pools[&pool].sets.len(), 2);
+        assert_eq!(idle.pools[&pool].by_label[&7].len(), 1);
+        assert!(!idle.pools[&pool].by_label.contains_key(&8));
+        assert_eq!(
+            idle.first(pool, &[7], &Taken::default()).map(|f| f.0),
+            Some(30)
+        );
+        for id in (10..20).chain(30..33) {
+            idle.remove(pool, if id < 20 { &plain } else { &gpu }, id);
+        }
+        assert_eq!(idle.count, 0);
+        assert!(idle.pools.is_empty());
     }
 }
