@@ -9,6 +9,7 @@
 //! batch at a time. A delivery still `pending` when the server stopped is
 //! sent when it starts again.
 
+use std::collections::HashMap;
 use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
@@ -21,7 +22,7 @@ use super::{Service, Writer};
 use crate::delivery::{self, ContentType, Outcome, Outgoing, Request, Target, TargetKey};
 use crate::error::Error;
 use crate::model::{JobStatus, Scope};
-use crate::shapes::{self, JobFields, JobShape};
+use crate::shapes::{self, JobFields, JobShape, RepoRef};
 use crate::store::hooks::{self as stored, Attempt, DeliveryRow};
 use crate::version::Feature;
 
@@ -56,13 +57,12 @@ struct AppHook {
     content_type: Option<String>,
 }
 
-/// An event about a repository.
-struct RepoEvent<'a> {
-    name: &'a str,
-    action: Option<&'a str>,
-    repo_id: i64,
-    /// The payload without `installation`.
-    payload: Map<String, Value>,
+/// Who hears of a repository's jobs, and the end of their payloads
+/// (`repository`, `organization`, …) as compact JSON.
+struct RepoHearing<'a> {
+    hearers: Vec<Hearer<'a>>,
+    repo: RepoRef<'a>,
+    context: Vec<u8>,
 }
 
 fn hook_target(hook: &HookEntry, enterprise_id: Option<i64>) -> Target {
@@ -149,37 +149,28 @@ impl Service {
         hearers
     }
 
-    /// The deliveries of an event to everyone who hears of it, with one
-    /// GUID.
-    fn plan_event(&self, memory: &Memory, event: &RepoEvent<'_>) -> Vec<PlannedDelivery> {
-        let hearers = self.hearers(memory, event.name, event.repo_id);
-        if hearers.is_empty() {
-            return Vec::new();
-        }
+    /// The deliveries of one repository event to everyone who hears of it,
+    /// with one GUID. `json` is the compact payload without `installation`,
+    /// which an App's payload gets last.
+    fn plan_event(
+        &self,
+        hearers: &[Hearer<'_>],
+        event: &str,
+        action: Option<&str>,
+        repo_id: i64,
+        json: &[u8],
+    ) -> Vec<PlannedDelivery> {
         let guid = uuid::Uuid::new_v4().to_string();
-        let shared = serde_json::to_vec(&event.payload).unwrap_or_default();
         hearers
-            .into_iter()
-            .map(|hearer| {
-                let json = match hearer.installation_id {
-                    None => shared.clone(),
-                    Some(id) => {
-                        let mut payload = event.payload.clone();
-                        payload.insert(
-                            "installation".into(),
-                            json!({"id": id, "node_id": shapes::node_id("Installation", id)}),
-                        );
-                        serde_json::to_vec(&payload).unwrap_or_default()
-                    }
-                };
-                self.planned(
-                    &hearer,
-                    &guid,
-                    event.name,
-                    event.action,
-                    Some(event.repo_id),
-                    &json,
-                )
+            .iter()
+            .map(|hearer| match hearer.installation_id {
+                None => self.planned(hearer, &guid, event, action, Some(repo_id), json),
+                Some(id) => {
+                    let installation =
+                        json!({"id": id, "node_id": shapes::node_id("Installation", id)});
+                    let json = with_last_field(json, "installation", &installation);
+                    self.planned(hearer, &guid, event, action, Some(repo_id), &json)
+                }
             })
             .collect()
     }
@@ -236,6 +227,9 @@ impl Service {
             return Vec::new();
         }
         let origin = self.public_url();
+        // Found once per repository; `None` when no one hears: no payload
+        // is made.
+        let mut repos: HashMap<i64, Option<RepoHearing<'_>>> = HashMap::new();
         let mut planned = Vec::new();
         for change in changes {
             let job = &change.job;
@@ -245,7 +239,27 @@ impl Service {
             else {
                 continue;
             };
-            let Some(repo) = repo_ref(memory, run.repo_id) else {
+            let heard = repos.entry(run.repo_id).or_insert_with(|| {
+                let hearers = self.hearers(memory, "workflow_job", run.repo_id);
+                if hearers.is_empty() {
+                    return None;
+                }
+                let repo = repo_ref(memory, run.repo_id)?;
+                let mut context = Map::new();
+                self.add_context(memory, &mut context, repo.id, origin);
+                let context = serde_json::to_vec(&context).ok()?;
+                Some(RepoHearing {
+                    hearers,
+                    repo,
+                    context,
+                })
+            });
+            let Some(RepoHearing {
+                hearers,
+                repo,
+                context,
+            }) = heard
+            else {
                 continue;
             };
             let action = match job.status {
@@ -253,20 +267,37 @@ impl Service {
                 JobStatus::InProgress => "in_progress",
                 JobStatus::Completed => "completed",
             };
-            let mut payload = Map::new();
-            payload.insert("action".into(), json!(action));
-            payload.insert(
-                "workflow_job".into(),
-                shapes::job(origin, JobShape { repo, run, job }, JobFields::ALL),
+            let workflow_job = shapes::job(
+                origin,
+                JobShape {
+                    repo: *repo,
+                    run,
+                    job,
+                },
+                JobFields::ALL,
             );
-            self.add_context(memory, &mut payload, repo.id, origin);
-            let event = RepoEvent {
-                name: "workflow_job",
-                action: Some(action),
-                repo_id: run.repo_id,
-                payload,
-            };
-            planned.extend(self.plan_event(memory, &event));
+            // {"action":…,"workflow_job":…, then the context's fields}
+            let mut json = Vec::with_capacity(4096 + context.len());
+            json.extend_from_slice(b"{\"action\":\"");
+            json.extend_from_slice(action.as_bytes());
+            json.extend_from_slice(b"\",\"workflow_job\":");
+            if serde_json::to_writer(&mut json, &workflow_job).is_err() {
+                continue;
+            }
+            match context.get(1..) {
+                Some(rest) if rest != b"}" => {
+                    json.push(b',');
+                    json.extend_from_slice(rest);
+                }
+                _ => json.push(b'}'),
+            }
+            planned.extend(self.plan_event(
+                hearers,
+                "workflow_job",
+                Some(action),
+                run.repo_id,
+                &json,
+            ));
         }
         planned
     }
@@ -440,11 +471,11 @@ impl Service {
                     .unwrap_or_else(|_| "[]".to_owned()),
                 response_body: outcome.response_body.clone(),
             };
-            let Some(mut row) = stored::get(&mut *tx, outcome.delivery_id).await? else {
-                // Its hook was deleted meanwhile.
-                continue;
-            };
-            if outcome.duplicate_of.is_some() {
+            let hook_id = if outcome.duplicate_of.is_some() {
+                let Some(mut row) = stored::get(&mut *tx, outcome.delivery_id).await? else {
+                    // Its hook was deleted meanwhile.
+                    continue;
+                };
                 row.state = attempt.state.to_owned();
                 row.status = Some(attempt.status.clone());
                 row.status_code = Some(attempt.status_code);
@@ -454,21 +485,29 @@ impl Service {
                 row.response_body = Some(attempt.response_body.clone());
                 row.created_at = self.clock.now_ms();
                 stored::insert_delivery(&mut *tx, &row).await?;
+                row.hook_id
             } else {
-                stored::record(&mut *tx, &attempt).await?;
-            }
-            if let (Some(hook_id), false) = (row.hook_id, outcome.dropped) {
+                match stored::record(&mut *tx, &attempt).await? {
+                    Some(hook_id) => hook_id,
+                    // Its hook was deleted meanwhile.
+                    None => continue,
+                }
+            };
+            if let (Some(hook_id), false) = (hook_id, outcome.dropped) {
                 let ok = outcome.status == delivery::status::OK;
                 let response = LastResponse {
                     code: (outcome.status_code != 0).then_some(i64::from(outcome.status_code)),
                     status: if ok { "active" } else { "failed" }.to_owned(),
                     message: Some(outcome.status.clone()),
                 };
-                let text = serde_json::to_string(&response).unwrap_or_default();
-                stored::set_last_response(&mut *tx, hook_id, &text).await?;
                 last.retain(|(id, _)| *id != hook_id);
                 last.push((hook_id, response));
             }
+        }
+        // A hook's last answer is the last of the batch.
+        for (hook_id, response) in &last {
+            let text = serde_json::to_string(response).unwrap_or_default();
+            stored::set_last_response(&mut *tx, *hook_id, &text).await?;
         }
         tx.commit().await?;
         writer.apply(|memory| {
@@ -630,6 +669,26 @@ pub(super) fn outcome_channel() -> (
     mpsc::unbounded_channel()
 }
 
+/// A compact JSON object with one more field, last.
+fn with_last_field(json: &[u8], name: &str, value: &Value) -> Vec<u8> {
+    let mut out = Vec::with_capacity(json.len() + 128);
+    match json.strip_suffix(b"}") {
+        Some(open) => {
+            out.extend_from_slice(open);
+            if open != b"{" {
+                out.push(b',');
+            }
+        }
+        None => out.push(b'{'),
+    }
+    // Writing a string or a `Value` into a `Vec` cannot fail.
+    let _ = serde_json::to_writer(&mut out, name);
+    out.push(b':');
+    let _ = serde_json::to_writer(&mut out, value);
+    out.push(b'}');
+    out
+}
+
 /// A line of GitHub's zen, as pings carry.
 fn zen(seed: i64) -> &'static str {
     const ZEN: &[&str] = &[
@@ -649,4 +708,24 @@ fn zen(seed: i64) -> &'static str {
         "Encourage flow.",
     ];
     ZEN[usize::try_from(seed.rem_euclid(ZEN.len() as i64)).unwrap_or(0)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_goes_last_as_serde_json_would_put_it() {
+        let mut payload = Map::new();
+        payload.insert("action".into(), json!("queued"));
+        payload.insert("sender".into(), json!({"login": "ghost"}));
+        let compact = serde_json::to_vec(&payload).unwrap();
+        let installation = json!({"id": 7, "node_id": "MDEy"});
+        payload.insert("installation".into(), installation.clone());
+        assert_eq!(
+            with_last_field(&compact, "installation", &installation),
+            serde_json::to_vec(&payload).unwrap()
+        );
+        assert_eq!(with_last_field(b"{}", "a", &json!(1)), br#"{"a":1}"#);
+    }
 }

@@ -27,6 +27,11 @@ const MAX_LABELS: usize = 100;
 /// A job may run for at most five days, as on GitHub.
 const MAX_DURATION_SECONDS: f64 = 5.0 * 24.0 * 3600.0;
 
+/// Deliveries are planned for this many job changes at a time, and stored
+/// before the next: building payloads is the longest stretch of a turn
+/// without a wait, and other requests are answered between two.
+const PLAN_CHUNK: usize = 8;
+
 /// Settling goes round at most this many times in one turn (a job that
 /// ends at once frees a runner for the next); the rest is left to the clock
 /// task.
@@ -417,8 +422,11 @@ impl Service {
             })
             .collect();
         let run = RunEntry::from_row(checked.run);
-        let planned = self.plan_job_deliveries(&self.memory(), &changes, Some(&run));
-        let deliveries = self.insert_deliveries(&mut tx, planned).await?;
+        let mut deliveries = Vec::new();
+        for chunk in changes.chunks(PLAN_CHUNK) {
+            let planned = self.plan_job_deliveries(&self.memory(), chunk, Some(&run));
+            deliveries.extend(self.insert_deliveries(&mut tx, planned).await?);
+        }
         tx.commit().await?;
         writer.apply(|memory| memory.add_run(run, jobs));
         self.send(deliveries);
@@ -546,8 +554,11 @@ impl Service {
                 RunnerEffect::None | RunnerEffect::Busy(_) => {}
             }
         }
-        let planned = self.plan_job_deliveries(&self.memory(), &changes, None);
-        let deliveries = self.insert_deliveries(&mut tx, planned).await?;
+        let mut deliveries = Vec::new();
+        for chunk in changes.chunks(PLAN_CHUNK) {
+            let planned = self.plan_job_deliveries(&self.memory(), chunk, None);
+            deliveries.extend(self.insert_deliveries(&mut tx, planned).await?);
+        }
         tx.commit().await?;
         writer.apply(|memory| memory.apply_jobs(&changes));
         self.send(deliveries);

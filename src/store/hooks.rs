@@ -203,13 +203,18 @@ pub struct Attempt {
     pub response_body: String,
 }
 
-/// Records an attempt on its delivery.
+/// Records an attempt on its delivery; returns the delivery's hook (none
+/// for an App's), or `None` when the delivery is gone.
 #[tracing::instrument(skip_all)]
-pub async fn record(db: impl SqliteExecutor<'_>, attempt: &Attempt) -> Result<(), sqlx::Error> {
-    sqlx::query(
+pub async fn record(
+    db: impl SqliteExecutor<'_>,
+    attempt: &Attempt,
+) -> Result<Option<Option<i64>>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE delivery SET state = ?2, status = ?3, status_code = ?4, duration = ?5,
                              delivered_at = ?6, response_headers = ?7, response_body = ?8
-          WHERE delivery_id = ?1",
+          WHERE delivery_id = ?1
+          RETURNING hook_id",
     )
     .bind(attempt.delivery_id)
     .bind(attempt.state)
@@ -219,9 +224,8 @@ pub async fn record(db: impl SqliteExecutor<'_>, attempt: &Attempt) -> Result<()
     .bind(attempt.delivered_at)
     .bind(&attempt.response_headers)
     .bind(&attempt.response_body)
-    .execute(db)
-    .await?;
-    Ok(())
+    .fetch_optional(db)
+    .await
 }
 
 /// One delivery.
