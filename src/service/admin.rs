@@ -3,7 +3,6 @@
 use std::collections::HashMap;
 
 use serde::Serialize;
-use sqlx::Connection;
 
 use super::Service;
 use super::apps::{App, Installation, app_row, parse_account, to_json};
@@ -151,7 +150,7 @@ impl Service {
     /// that already holds state keeps it), then reads the state into memory.
     pub(super) async fn seed_if_new(&self) -> Result<(), sqlx::Error> {
         let mut writer = self.writer().await?;
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         if scopes::all(&mut *tx).await?.is_empty() {
             apply_seed(
                 &mut tx,
@@ -173,7 +172,7 @@ impl Service {
     pub async fn reset(&self) -> Result<(), Error> {
         self.clock.set_offset_seconds(0);
         let mut writer = self.writer().await?;
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         Store::clear(&mut tx).await?;
         apply_seed(
             &mut tx,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::PoisonError;
 
 use serde_json::{Map, Value, json};
-use sqlx::{Connection, SqliteConnection};
+use sqlx::SqliteConnection;
 use tokio::sync::mpsc;
 
 use super::memory::{HookEntry, HookKind, JobChange, LastResponse, Memory, RunEntry};
@@ -457,7 +457,7 @@ impl Service {
 
     async fn record(&self, outcomes: &[Outcome]) -> Result<(), Error> {
         let mut writer = self.writer().await?;
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         let mut last: Vec<(i64, LastResponse)> = Vec::new();
         for outcome in outcomes {
             let attempt = Attempt {

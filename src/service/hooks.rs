@@ -3,7 +3,6 @@
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use sqlx::Connection;
 
 use super::apps::check_hook_url;
 use super::deliveries::outgoing_of;
@@ -442,7 +441,7 @@ impl Service {
     pub async fn delete_hook(&self, owner: &HookOwner, hook_id: i64) -> Result<(), Error> {
         let mut writer = self.writer().await?;
         self.owned_hook(&self.memory(), owner, hook_id)?;
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         stored::delete(&mut tx, hook_id).await?;
         tx.commit().await?;
         writer.apply(|memory| memory.remove_hook(hook_id));

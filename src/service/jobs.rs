@@ -9,7 +9,6 @@
 //! up complete, then queued jobs go to idle runners, in queue order.
 
 use serde::{Deserialize, Serialize};
-use sqlx::Connection;
 
 use super::memory::{JobChange, JobEntry, Memory, RunEntry, RunnerEffect};
 use super::{Service, Writer, check_label};
@@ -404,7 +403,7 @@ impl Service {
         writer.ensure_scope(&Scope::Org(owner.clone())).await?;
         let repo_id = writer.ensure_scope(&checked.scope).await?;
         checked.run.repo_id = repo_id;
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         let (run_id, run_number) = stored::insert_run(&mut tx, &checked.run).await?;
         checked.run.run_id = run_id;
         checked.run.run_number = run_number;
@@ -476,7 +475,7 @@ impl Service {
                 ));
             }
         }
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         stored::delete_run(&mut tx, run_id).await?;
         tx.commit().await?;
         writer.apply(|memory| memory.remove_run(run_id));
@@ -522,7 +521,7 @@ impl Service {
         changes: Vec<JobChange>,
     ) -> Result<(), Error> {
         let now = self.clock.now_ms();
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         for change in &changes {
             let job = &change.job;
             match (job.status, &job.runner) {

@@ -1,8 +1,6 @@
 //! A runner's labels (GHES 3.4+): the read-only ones it was registered
 //! with stay; the custom ones can be listed, added, set and removed.
 
-use sqlx::Connection;
-
 use super::memory::Memory;
 use super::{Service, check_label};
 use crate::error::{Error, FieldError};
@@ -73,7 +71,7 @@ impl Service {
             (known, unknown)
         };
         let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
-        let mut tx = writer.conn()?.begin().await?;
+        let mut tx = writer.begin().await?;
         let added = labels::add_custom(&mut tx, &unknown).await?;
         let ids: Vec<i64> = read_only
             .iter()

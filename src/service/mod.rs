@@ -26,7 +26,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use sqlx::pool::PoolConnection;
-use sqlx::{Sqlite, SqliteConnection};
+use sqlx::{Connection, Sqlite, SqliteConnection};
 
 pub use admin::{GroupState, InstallationTokenState, MockState, ScopeState, TokenState};
 /// The rules an App and an installation must follow, for fixtures.
@@ -283,6 +283,25 @@ impl Writer {
         self.conn.as_deref_mut().ok_or(sqlx::Error::PoolClosed)
     }
 
+    /// Begins a transaction. Dropped before it commits (an error, or the
+    /// request gone), it is rolled back and SQLite stays as memory knows it:
+    /// only a commit leaves memory to catch up.
+    async fn begin(&mut self) -> Result<Tx<'_>, sqlx::Error> {
+        let Writer {
+            conn, unsettled, ..
+        } = self;
+        let before = *unsettled;
+        // Dropped while BEGIN is under way, the connection's state is unknown.
+        *unsettled = true;
+        let tx = conn
+            .as_deref_mut()
+            .ok_or(sqlx::Error::PoolClosed)?
+            .begin()
+            .await?;
+        *unsettled = before;
+        Ok(Tx { tx, unsettled })
+    }
+
     /// Changes memory to match what was just committed.
     fn apply<R>(&mut self, change: impl FnOnce(&mut Memory) -> R) -> R {
         let changed = change(&mut self.memory.write().unwrap_or_else(PoisonError::into_inner));
@@ -311,6 +330,34 @@ impl Writer {
             group.map_or(Ok(()), |group| memory.add_group(group))
         })?;
         Ok(row.scope_id)
+    }
+}
+
+/// A transaction in the writer's turn; see [`Writer::begin`].
+struct Tx<'w> {
+    tx: sqlx::Transaction<'w, Sqlite>,
+    unsettled: &'w mut bool,
+}
+
+impl Tx<'_> {
+    /// Commits: memory is behind SQLite until [`Writer::apply`].
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        *self.unsettled = true;
+        self.tx.commit().await
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.tx
     }
 }
 

@@ -2,7 +2,6 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use sqlx::Connection;
 
 use super::memory::NewEntry;
 use super::{Service, Writer, check_label, check_runner_name};
@@ -600,7 +599,7 @@ async fn insert_replacing(
     replace: bool,
     now: i64,
 ) -> Result<(i64, Vec<LabelRow>, Option<i64>), sqlx::Error> {
-    let mut tx = writer.conn()?.begin().await?;
+    let mut tx = writer.begin().await?;
     let added = labels::add_custom(&mut tx, unknown).await?;
     new.label_ids = names
         .iter()

@@ -7,7 +7,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use ghes_mock::{GhesMock, Seed};
+use ghes_mock::{GhesMock, NewRun, Seed};
 
 use crate::helpers::{TestApp, eventually, link_of, spawn_version, spawn_with};
 
@@ -1036,4 +1036,46 @@ async fn runs_and_jobs_ask_for_the_repo_scope_or_an_installations_actions_permis
         .api(Method::DELETE, &paths[1], Some(&installation_tokens[0]))
         .await;
     assert_eq!(refused.status, 403, "reading actions is not deleting runs");
+}
+
+#[tokio::test]
+async fn a_run_cut_off_by_the_time_limit_leaves_no_trace_and_the_next_is_number_one() {
+    // Arrange: a time limit a run of a thousand jobs cannot meet, so that
+    // the request is dropped while its run is being stored.
+    let seed = Seed::from_json(&fixture().to_string()).unwrap();
+    let app = spawn_with(
+        GhesMock::builder()
+            .ghes_version("3.22")
+            .seed(seed)
+            .request_timeout(std::time::Duration::from_millis(50)),
+    )
+    .await;
+    let jobs: Vec<Value> = (0..1000).map(|_| json!({"labels": ["x"]})).collect();
+
+    // Act
+    let cut = app
+        .control(
+            Method::POST,
+            "/runs",
+            Some(json!({"repo": APP_REPO, "jobs": jobs})),
+        )
+        .await;
+    let state = app.mock.state().await;
+    let next: NewRun =
+        serde_json::from_value(json!({"repo": APP_REPO, "jobs": [{"labels": ["x"]}]})).unwrap();
+    let next = app.mock.queue_run(next).await.unwrap();
+
+    // Assert: nothing of the run was kept, in memory or in SQLite, where
+    // the next run's number comes from.
+    assert_eq!(cut.status, 504, "{:?}", cut.body);
+    assert_eq!(
+        (
+            state.jobs.queued,
+            state.jobs.in_progress,
+            state.jobs.completed
+        ),
+        (0, 0, 0)
+    );
+    assert_eq!(next.run_number, 1);
+    assert_eq!(app.mock.state().await.jobs.queued, 1);
 }
