@@ -2,7 +2,8 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -28,10 +29,10 @@ pub async fn queue(
     State(state): State<AppState>,
     Origin(origin): Origin,
     JsonBody(run): JsonBody<NewRun>,
-) -> Result<(StatusCode, Json<Value>), Error> {
+) -> Result<Response, Error> {
     let run_id = state.service.queue_run(&run).await?;
-    let body = state.service.run_with_jobs(run_id, &origin)?;
-    Ok((StatusCode::CREATED, Json(body)))
+    let json = state.service.run_with_jobs_json(run_id, &origin).await?;
+    Ok((StatusCode::CREATED, json_body(json)).into_response())
 }
 
 /// `GET /_mock/runs/{id}`: a run of any repository, with its jobs.
@@ -39,8 +40,17 @@ pub async fn get_run(
     State(state): State<AppState>,
     Captures(path): Captures<RunPath>,
     Origin(origin): Origin,
-) -> Result<Json<Value>, Error> {
-    Ok(Json(state.service.run_with_jobs(path.run_id, &origin)?))
+) -> Result<Response, Error> {
+    let json = state
+        .service
+        .run_with_jobs_json(path.run_id, &origin)
+        .await?;
+    Ok(json_body(json))
+}
+
+/// JSON already written.
+fn json_body(json: Vec<u8>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
 }
 
 /// `GET /_mock/jobs/{id}`: a job of any repository.

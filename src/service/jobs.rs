@@ -425,6 +425,7 @@ impl Service {
         for chunk in changes.chunks(PLAN_CHUNK) {
             let planned = self.plan_job_deliveries(&self.memory(), chunk, Some(&run));
             deliveries.extend(self.insert_deliveries(&mut tx, planned).await?);
+            tokio::task::yield_now().await;
         }
         tx.commit().await?;
         writer.apply(|memory| memory.add_run(run, jobs));
@@ -557,6 +558,7 @@ impl Service {
         for chunk in changes.chunks(PLAN_CHUNK) {
             let planned = self.plan_job_deliveries(&self.memory(), chunk, None);
             deliveries.extend(self.insert_deliveries(&mut tx, planned).await?);
+            tokio::task::yield_now().await;
         }
         tx.commit().await?;
         writer.apply(|memory| memory.apply_jobs(&changes));
