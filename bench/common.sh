@@ -12,8 +12,13 @@ need() { command -v "$1" >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=n
 need wrk wrk
 need taskset util-linux
 need curl curl
-cargo build --release --locked --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/ghes-mock
+# SERVER_BIN runs another build instead (a before-and-after comparison).
+if [[ -n ${SERVER_BIN:-} ]]; then
+  BIN=$SERVER_BIN
+else
+  cargo build --release --locked --quiet
+  BIN=${CARGO_TARGET_DIR:-target}/release/ghes-mock
+fi
 API="http://127.0.0.1:$PORT/api/v3"
 MOCK="http://127.0.0.1:$PORT/_mock"
 

@@ -8,6 +8,7 @@
 #   METHOD=POST bench/profile.sh '/api/v3/orgs/octo-org/actions/runners/registration-token'
 #   SECONDS_OF_LOAD=20 bench/profile.sh
 #   SERVE_ARGS="--ghes-version 3.22" SCRIPT=my.lua bench/profile.sh PATH   # wrk builds each request
+#   SEED=fixture.json bench/profile.sh PATH          # another fixture instead
 #
 # perf (Debian's linux-perf) is installed when missing. The samples stay in
 # target/profiling/perf.data for `perf report -i target/profiling/perf.data`.
@@ -23,7 +24,11 @@ export RUSTFLAGS="-C force-frame-pointers=yes"
 source bench/common.sh
 need perf linux-perf
 
-seed 10000 "$WORK/seed.json"
+if [[ -n ${SEED:-} ]]; then
+  cp "$SEED" "$WORK/seed.json"
+else
+  seed 10000 "$WORK/seed.json"
+fi
 # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags.
 start --token-ttl 86400 --seed "$WORK/seed.json" ${SERVE_ARGS:-}
 if [[ -n ${SCRIPT:-} ]]; then
