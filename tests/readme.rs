@@ -13,7 +13,8 @@
 //! what a block is, on the line before it:
 //!
 //! - `<!-- readme-test: server -->`: the block starts the server (the quick
-//!   start). It is not run; its `ghes-mock serve` arguments are the test's.
+//!   start). It is not run; its `serve` arguments (after `ghes-mock serve`
+//!   or `cargo run --release -- serve`) are the test's.
 //! - `<!-- readme-test: skip: REASON -->`: not run, for the reason given
 //!   (which the test prints).
 //! - `<!-- readme-test: output -->`, before a ```` ```text ```` block right
@@ -172,10 +173,14 @@ fn serve_arguments(blocks: &[Block]) -> Vec<String> {
     let line = servers[0]
         .text
         .lines()
-        .find_map(|line| line.split_once("ghes-mock serve").map(|(_, rest)| rest))
+        .find_map(|line| {
+            line.split_once("ghes-mock serve")
+                .or_else(|| line.split_once("-- serve"))
+                .map(|(_, rest)| rest)
+        })
         .unwrap_or_else(|| {
             panic!(
-                "README.md:{}: the server block has no `ghes-mock serve`",
+                "README.md:{}: the server block has no `ghes-mock serve` or `-- serve`",
                 servers[0].line
             )
         });
