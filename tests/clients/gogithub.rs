@@ -117,6 +117,10 @@ fn install() -> String {
     {
         return version;
     }
+    crate::install::announce(&format!(
+        "installing {} with apt-get from Debian's packages (as root), as go-github is missing",
+        PACKAGES.join(" and ")
+    ));
     apt_get(&["update", "-qq"]);
     let mut args = vec!["install", "-y", "-qq", "--no-install-recommends"];
     args.extend(PACKAGES);

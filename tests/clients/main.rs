@@ -15,7 +15,13 @@
 //!
 //! Each client program lives beside this file and prints one line per check
 //! and a closing `N passed, M failed`. The clients are installed on first use
-//! (see `install`); a test fails, never skips, when its client cannot be had.
+//! (see `install`), never beside the sources: octokit with `npm ci` into
+//! `target/tmp/clients/node/node_modules`, PyGithub and schemathesis with pip
+//! into the virtualenv `target/tmp/clients/python/.venv` (both under
+//! `CARGO_TARGET_DIR` when set), gh, Go and go-github from Debian's packages;
+//! each install prints a line saying what it installs where, which cargo
+//! shows without `--nocapture`. A test fails, never skips, when its client
+//! cannot be had.
 //!
 //! Run one suite with its output: `cargo test --test clients gh -- --nocapture`.
 

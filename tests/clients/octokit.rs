@@ -6,6 +6,12 @@
 //! deliveries received on a loopback port and checked with
 //! `@octokit/webhooks` (its Node middleware and `verify`), with the hooks,
 //! runs and jobs over REST.
+//!
+//! The packages are installed with `npm ci` into
+//! `target/tmp/clients/node/node_modules` (under `CARGO_TARGET_DIR` when
+//! set), not beside the scripts: the scripts, `package.json` and
+//! `package-lock.json` are copied there from `tests/clients/node` and run
+//! from there (see `install::octokit`). The install says so on the terminal.
 
 use std::process::Command;
 

@@ -5,8 +5,11 @@
 //! `python/pygithub_hooks.py` for webhook deliveries received by an
 //! `http.server` and checked with `hmac.compare_digest`, with PyGithub's
 //! hooks, runs and jobs.
-
-use std::process::Command;
+//!
+//! PyGithub is installed with pip into the virtualenv
+//! `target/tmp/clients/python/.venv` (under `CARGO_TARGET_DIR` when set);
+//! the scripts run from `tests/clients/python` and write no bytecode there
+//! (see `install::python`). The install says so on the terminal.
 
 use crate::install;
 use crate::suite::{
@@ -23,14 +26,13 @@ async fn pygithub_walks_runners_in_every_scope_the_jit_runners_labels_and_groups
     // installed on two organizations and a user; and one for the webhook
     // checks, seeded as the 3.22 one, where the token may also use
     // organization hooks.
-    let python = blocking(install::python).await;
+    let mut suite = blocking(install::python).await;
     let mock = strict().start().await;
     let tls = tempfile::tempdir().unwrap();
     let tls_mock = strict().tls_self_signed(tls.path()).start().await;
     let mock_3_22 = strict_3_22().start().await;
     let apps = AppsServer::start().await;
     let hooks = hooks_3_22().start().await;
-    let mut suite = Command::new(python);
     suite
         .arg(install::clients_dir().join("python/pygithub_suite.py"))
         .env("GHES_API_URL", mock.api_url())

@@ -1,8 +1,10 @@
 //! Contract fuzzing with schemathesis against GitHub's own descriptions of
 //! the runner endpoints, every operation of GHES 3.1 and of GHES 3.22:
 //! `python/contract.py`, configured by `python/schemathesis.toml`.
-
-use std::process::Command;
+//!
+//! schemathesis is installed with pip into the virtualenv
+//! `target/tmp/clients/python/.venv` (under `CARGO_TARGET_DIR` when set), the
+//! one of the PyGithub suite (see `install::python`).
 
 use ghes_mock::{GhesMock, Seed};
 use serde_json::json;
@@ -71,9 +73,8 @@ async fn seeded(version: &str) -> GhesMock {
 /// Runs schemathesis over every operation of `contract` against a server
 /// presenting `version`; returns how many checks passed.
 async fn fuzz(version: &str, contract: &str, operations: u32) -> u32 {
-    let python = blocking(install::python).await;
+    let mut command = blocking(install::python).await;
     let mock = seeded(version).await;
-    let mut command = Command::new(python);
     command
         .arg(install::clients_dir().join("python/contract.py"))
         .env("GHES_API_URL", mock.api_url())
