@@ -33,7 +33,7 @@ const EXPIRED_TOKENS_KEPT_MS: i64 = 24 * 3600 * 1000;
 /// let state = mock.state().await;
 /// assert_eq!(state.scopes[0].scope, "orgs/octo-org");
 /// assert_eq!(state.tokens[0].token, token.token);
-/// assert_eq!(state.clock_offset_seconds, 0);
+/// assert_eq!(state.offset_seconds, 0);
 /// # }
 /// ```
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +41,7 @@ pub struct MockState {
     /// The mock clock's now.
     pub now: String,
     /// The offset set with `PUT /_mock/clock`.
-    pub clock_offset_seconds: i64,
+    pub offset_seconds: i64,
     /// Every scope, in the order first seen.
     pub scopes: Vec<ScopeState>,
     /// Tokens that have not expired.
@@ -268,7 +268,7 @@ impl Service {
         drop(memory);
         Ok(MockState {
             now: format_ms(now),
-            clock_offset_seconds: self.clock.offset_seconds(),
+            offset_seconds: self.clock.offset_seconds(),
             scopes,
             tokens,
             apps: self.app_views(),
