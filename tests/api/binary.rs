@@ -625,6 +625,49 @@ async fn rust_log_debug_logs_each_request_on_stderr_and_never_a_token() {
 }
 
 #[tokio::test]
+async fn request_latencies_are_logged_in_milliseconds_to_the_microsecond() {
+    for format in ["text", "json"] {
+        // Arrange
+        let mut process = Process::spawn(
+            &["serve", "--bind", "127.0.0.1:0", "--log-format", format],
+            &[],
+        );
+        let client = Client::new(process.ready());
+
+        // Act
+        for _ in 0..5 {
+            assert_eq!(
+                client.control(Method::GET, "/health", None).await.status,
+                200
+            );
+        }
+        stop_with(&mut process, "TERM");
+
+        // Assert
+        let stderr = process.stderr();
+        let latencies: Vec<String> = stderr
+            .lines()
+            .filter(|line| line.contains("answered"))
+            .map(|line| match format {
+                "text" => line
+                    .split_whitespace()
+                    .find_map(|field| field.strip_prefix("latency_ms="))
+                    .unwrap_or_else(|| panic!("no latency_ms: {line}"))
+                    .to_owned(),
+                _ => serde_json::from_str::<Value>(line).unwrap()["latency_ms"].to_string(),
+            })
+            .collect();
+        assert_eq!(latencies.len(), 5, "{stderr}");
+        for latency in &latencies {
+            let value: f64 = latency.parse().unwrap_or_else(|_| panic!("{latency}"));
+            let decimals = latency.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(value >= 0.0, "{format}: {latency}");
+            assert!(decimals <= 3, "{format}: latency_ms={latency}\n{stderr}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn rust_log_error_keeps_request_lines_off_stderr() {
     let mut process = Process::spawn(
         &["serve", "--bind", "127.0.0.1:0"],
