@@ -214,6 +214,77 @@ async fn tokens_from_the_environment_turn_on_strict_mode_with_each_tokens_scopes
     stop_with(&mut process, "TERM");
 }
 
+const TOKEN_FORM: &str = "give the token's scopes after a colon, as TOKEN:SCOPE,SCOPE \
+     (e.g. TOKEN:repo,admin:org), or TOKEN: for a token with no scopes";
+
+#[tokio::test]
+async fn a_token_without_its_scopes_stops_start_up_with_code_2_showing_the_form_not_the_token() {
+    let secret = "ghp_bare_secret_token";
+    for (args, envs, expected) in [
+        (
+            vec!["serve", "--bind", "127.0.0.1:0", "--token", secret],
+            vec![],
+            format!("ghes-mock: --token: {TOKEN_FORM}"),
+        ),
+        (
+            vec![
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--token",
+                "a:repo",
+                "--token",
+                secret,
+            ],
+            vec![],
+            format!("ghes-mock: --token, token 2 of 2: {TOKEN_FORM}"),
+        ),
+        (
+            vec!["serve", "--bind", "127.0.0.1:0"],
+            vec![("GHES_MOCK_TOKENS", secret)],
+            format!("ghes-mock: GHES_MOCK_TOKENS: {TOKEN_FORM}"),
+        ),
+        (
+            vec!["serve", "--bind", "127.0.0.1:0"],
+            vec![(
+                "GHES_MOCK_TOKENS",
+                "a:repo b:admin:org ghp_bare_secret_token",
+            )],
+            format!("ghes-mock: GHES_MOCK_TOKENS, token 3 of 3: {TOKEN_FORM}"),
+        ),
+    ] {
+        let (status, stdout, stderr) = run_to_exit(&args, &envs);
+
+        assert_eq!(status.code(), Some(2), "{args:?} {envs:?}: {stderr}");
+        assert_eq!(stdout, "", "no ready line");
+        assert_eq!(stderr.trim_end(), expected, "{args:?} {envs:?}");
+        assert!(!stderr.contains(secret), "the token is shown: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_with_a_bare_colon_is_a_known_token_with_no_scopes() {
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--token", "bare:"], &[]);
+    let client = Client::new(process.ready());
+    let org_runners = "/orgs/octo-org/actions/runners";
+
+    let bare = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("bare"))
+        .await;
+    let unknown = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("other"))
+        .await;
+
+    assert_eq!(
+        bare.status, 403,
+        "known, but without admin:org: {:?}",
+        bare.body
+    );
+    assert_eq!(bare.header("x-oauth-scopes"), Some(""));
+    assert_eq!(unknown.status, 401, "strict mode: {:?}", unknown.body);
+    stop_with(&mut process, "TERM");
+}
+
 // --- fixtures ------------------------------------------------------------------------------
 
 #[tokio::test]
