@@ -483,6 +483,85 @@ async fn the_database_path_can_come_from_the_environment() {
     stop_with(&mut second, "TERM");
 }
 
+#[tokio::test]
+async fn a_fixture_given_with_a_database_that_holds_state_is_skipped_and_one_log_line_says_so() {
+    // Arrange: a database file that holds a runner.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.sqlite3");
+    let db = db.to_str().unwrap();
+    let seed = write_seed(
+        dir.path(),
+        "seed.json",
+        &json!({
+            "tokens": [{"token": "seeded-token", "scopes": ["admin:org"]}],
+            "orgs": ["octo-org"],
+            "runners": [{"scope": "orgs/octo-org", "name": "from-the-fixture"}]
+        }),
+    );
+    let mut first = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--database", db], &[]);
+    let runner = Client::new(first.ready())
+        .register("octo-org", "already-there", "t")
+        .await;
+    stop_with(&mut first, "TERM");
+    let first_log = first.stderr();
+
+    // Act: start again on it with the fixture.
+    let args = [
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--database",
+        db,
+        "--seed",
+        &seed,
+    ];
+    let mut second = Process::spawn(&args, &[]);
+    let client = Client::new(second.ready());
+    let list = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("seeded-token"),
+        )
+        .await;
+    let stranger = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("t"),
+        )
+        .await;
+    stop_with(&mut second, "TERM");
+
+    // Assert: the state is kept, the fixture's runners are not there, its
+    // tokens are, and the log says exactly that, once.
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    assert_eq!(list.body["runners"], json!([runner]));
+    assert_eq!(stranger.status, 401, "the fixture's tokens made it strict");
+    let stderr = second.stderr();
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("database already holds state"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].contains(" INFO "), "{}", notes[0]);
+    assert!(
+        notes[0].ends_with(
+            "database already holds state: kept it; the fixture's orgs and runners were not \
+             applied (POST /_mock/reset replaces the state with the fixture); its tokens \
+             were applied"
+        ),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        !first_log.contains("database already holds state"),
+        "a new database says nothing of it:\n{first_log}"
+    );
+}
+
 // --- graceful shutdown ------------------------------------------------------------------------
 
 #[tokio::test]
