@@ -114,9 +114,17 @@ fn make_span(request: &Request) -> Span {
 fn log_response<B>(response: &Response<B>, latency: Duration, _span: &Span) {
     tracing::info!(
         status = response.status().as_u16(),
-        latency_ms = latency.as_secs_f64() * 1000.0,
+        latency_ms = rounded_ms(latency),
         "answered"
     );
+}
+
+/// Milliseconds rounded to the microsecond (`0.047`): a float of the
+/// nanoseconds prints as `0.046740000000000004`. A whole number of
+/// microseconds over 1000 is the nearest float to its three-decimal text, so
+/// that is how it prints.
+fn rounded_ms(duration: Duration) -> f64 {
+    ((duration.as_nanos() + 500) / 1000) as f64 / 1000.0
 }
 
 /// Request ids shaped like GitHub's (`C0DE:1A2B:3C4D5E:6F7A8B:9C0D1E2F`).
@@ -136,5 +144,20 @@ impl MakeRequestId for GitHubRequestId {
             part(88, 0xFFFF_FFFF)
         );
         Some(RequestId::new(id.parse().ok()?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latencies_print_in_milliseconds_to_the_microsecond() {
+        let printed = |nanos| rounded_ms(Duration::from_nanos(nanos)).to_string();
+        assert_eq!(printed(46_740), "0.047");
+        assert_eq!(printed(46_499), "0.046");
+        assert_eq!(printed(1_234_567_890), "1234.568");
+        assert_eq!(printed(0), "0");
+        assert_eq!(printed(3_000_000), "3");
     }
 }

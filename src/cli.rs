@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use ghes_mock::{ApiToken, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_RUNNER_VERSION, Seed, Tls};
 
@@ -17,6 +18,21 @@ use ghes_mock::{ApiToken, Config, DEFAULT_MAX_BODY_BYTES, DEFAULT_RUNNER_VERSION
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// The command line, as [`Parser::parse`] reads it, noting whether the
+    /// tokens came from `--token` or from its environment twin.
+    pub fn parse_noting_sources() -> Cli {
+        let matches = Cli::command().get_matches();
+        let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
+        if let (Command::Serve(args), Some(serve)) =
+            (&mut cli.command, matches.subcommand_matches("serve"))
+        {
+            args.tokens_from_env = serve.value_source("tokens") == Some(ValueSource::EnvVariable);
+        }
+        cli
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -51,16 +67,21 @@ pub struct ServeArgs {
     #[arg(long, env = "GHES_MOCK_SEED", value_name = "FILE")]
     seed: Option<PathBuf>,
 
-    /// A personal access token and its scopes, as TOKEN:scope,scope (repeatable;
-    /// the environment variable takes several separated by spaces). Any token
-    /// given turns on strict mode.
+    /// A personal access token and its scopes, as TOKEN:scope,scope, or
+    /// TOKEN: for one with no scopes (repeatable; the environment variable
+    /// takes several separated by spaces). Any token given turns on strict
+    /// mode.
     #[arg(
         long = "token",
         env = "GHES_MOCK_TOKENS",
         value_name = "TOKEN:SCOPES",
         value_delimiter = ' '
     )]
-    tokens: Vec<ApiToken>,
+    tokens: Vec<String>,
+
+    /// Whether `tokens` came from GHES_MOCK_TOKENS, to name it in errors.
+    #[arg(skip)]
+    tokens_from_env: bool,
 
     /// GHES version to present, 3.1 to 3.22: its runner operations and
     /// fields, `installed_version` and `X-GitHub-Enterprise-Version`.
@@ -202,16 +223,19 @@ fn parse_public_url(text: &str) -> Result<String, String> {
 }
 
 impl ServeArgs {
-    pub fn into_config(self) -> Result<Config, ghes_mock::SeedError> {
+    /// The server's configuration; a bad token or fixture is refused with
+    /// its place and the reason.
+    pub fn into_config(self) -> Result<Config, String> {
+        let tokens = parse_tokens(&self.tokens, self.tokens_from_env)?;
         let seed = match &self.seed {
-            Some(file) => Seed::from_file(file)?,
+            Some(file) => Seed::from_file(file).map_err(|error| error.to_string())?,
             None => Seed::default(),
         };
         Ok(Config {
             bind: self.bind,
             database: self.database,
             seed,
-            tokens: self.tokens,
+            tokens,
             ghes_version: self.ghes_version,
             runner_version: self.runner_version,
             token_ttl: Duration::from_secs(self.token_ttl),
@@ -231,6 +255,26 @@ impl ServeArgs {
             public_url: self.public_url,
         })
     }
+}
+
+/// The tokens of `--token` (or GHES_MOCK_TOKENS). A bad one is named by
+/// its place, never shown: tokens are never logged.
+fn parse_tokens(values: &[String], from_env: bool) -> Result<Vec<ApiToken>, String> {
+    let source = if from_env {
+        "GHES_MOCK_TOKENS"
+    } else {
+        "--token"
+    };
+    values
+        .iter()
+        .enumerate()
+        .map(|(index, value)| {
+            value.parse().map_err(|reason| match values.len() {
+                1 => format!("{source}: {reason}"),
+                count => format!("{source}, token {} of {count}: {reason}", index + 1),
+            })
+        })
+        .collect()
 }
 
 /// How log lines are written.
@@ -290,5 +334,20 @@ mod tests {
         for bad in ["0", "-1", "soon", "NaN", "inf", ""] {
             assert!(parse_seconds(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_bad_token_is_named_by_its_place_and_source() {
+        let values = |list: &[&str]| list.iter().map(|v| v.to_string()).collect::<Vec<_>>();
+        let one = parse_tokens(&values(&["secret"]), false).unwrap_err();
+        let second = parse_tokens(&values(&["a:repo", "secret", "b:"]), true).unwrap_err();
+        assert!(one.starts_with("--token: give the token's scopes"), "{one}");
+        assert!(
+            second.starts_with("GHES_MOCK_TOKENS, token 2 of 3: give"),
+            "{second}"
+        );
+        assert!(!one.contains("secret") && !second.contains("secret"));
+        let tokens = parse_tokens(&values(&["a:repo", "b:"]), false).unwrap();
+        assert_eq!(tokens[1].scopes, Vec::<String>::new());
     }
 }

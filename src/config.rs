@@ -129,6 +129,9 @@ pub const DEFAULT_RUNNER_VERSION: &str = "2.277.1";
 /// ```
 /// let token: ghes_mock::ApiToken = "ci:admin:org,repo".parse().unwrap();
 /// assert_eq!(token.scopes, ["admin:org", "repo"]);
+/// // A token with no scopes says so with a bare colon; no colon is refused.
+/// assert!("ci:".parse::<ghes_mock::ApiToken>().unwrap().scopes.is_empty());
+/// assert!("ci".parse::<ghes_mock::ApiToken>().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ApiToken {
@@ -139,15 +142,26 @@ pub struct ApiToken {
     pub scopes: Vec<String>,
 }
 
+/// How `--token` is written, for the message that refuses another form.
+const TOKEN_FORM: &str = "give the token's scopes after a colon, as TOKEN:SCOPE,SCOPE \
+     (e.g. TOKEN:repo,admin:org), or TOKEN: for a token with no scopes";
+
 impl FromStr for ApiToken {
     type Err = String;
 
-    /// `TOKEN:scope1,scope2`; the token may not contain `:`, scopes may
-    /// (`admin:org`), so the split is at the first colon.
+    /// `TOKEN:scope1,scope2`, or `TOKEN:` for a token with no scopes; the
+    /// token may not contain `:`, scopes may (`admin:org`), so the split is
+    /// at the first colon. A bare `TOKEN` is refused: it would be a token
+    /// that every endpoint answers 403. The error never repeats the token.
     fn from_str(s: &str) -> Result<Self, String> {
-        let (token, scopes) = s.split_once(':').unwrap_or((s, ""));
+        if s.trim().is_empty() {
+            return Err(format!("an empty token: {TOKEN_FORM}"));
+        }
+        let Some((token, scopes)) = s.split_once(':') else {
+            return Err(TOKEN_FORM.to_owned());
+        };
         if token.trim().is_empty() {
-            return Err(format!("{s:?}: expected TOKEN:scope,scope"));
+            return Err(format!("no token before the colon: {TOKEN_FORM}"));
         }
         Ok(ApiToken {
             token: token.to_owned(),
@@ -171,9 +185,23 @@ mod tests {
         assert_eq!(token.token, "t0ken");
         assert_eq!(token.scopes, ["admin:org", "repo"]);
         assert_eq!(
-            "bare".parse::<ApiToken>().unwrap().scopes,
-            Vec::<String>::new()
+            "bare:".parse::<ApiToken>().unwrap(),
+            ApiToken {
+                token: "bare".to_owned(),
+                scopes: Vec::new()
+            }
         );
         assert!(":repo".parse::<ApiToken>().is_err());
+    }
+
+    #[test]
+    fn a_token_without_a_colon_is_refused_showing_the_form_but_not_the_token() {
+        let error = "justtoken".parse::<ApiToken>().unwrap_err();
+        assert!(error.contains("TOKEN:SCOPE,SCOPE"), "{error}");
+        assert!(
+            error.contains("TOKEN: for a token with no scopes"),
+            "{error}"
+        );
+        assert!(!error.contains("justtoken"), "{error}");
     }
 }

@@ -8,7 +8,6 @@ mod runner;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 use ghes_mock::GhesMock;
@@ -16,7 +15,7 @@ use ghes_mock::GhesMock;
 use cli::LogFormat;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_noting_sources();
     match cli.command {
         cli::Command::Serve(args) => {
             init_logs(args.log_format);
@@ -107,7 +106,7 @@ async fn serve(args: cli::ServeArgs) -> ExitCode {
     let config = match args.into_config() {
         Ok(config) => config,
         Err(error) => {
-            report(format, &error.to_string());
+            report(format, &error);
             return ExitCode::from(2);
         }
     };

@@ -151,13 +151,26 @@ async fn register(args: RegisterArgs) -> Result<String, Failure> {
     if let Some(architecture) = &args.architecture {
         body["architecture"] = json!(architecture);
     }
-    let runner = post(
+    let answer = send(
         args.target.ca_cert.as_deref(),
         &base,
         "_mock/runners",
         &body,
     )
     .await?;
+    let runner = match answer {
+        Ok(runner) => runner,
+        // The server's advice names the control API's `replace` field; here
+        // it is a flag.
+        Err((status, refusal)) if name_taken(&refusal) => {
+            return Err(Failure::Refused(format!(
+                "A runner named {:?} already exists in {scope}; register again with \
+                 --replace to take its place (HTTP {status})",
+                args.target.name
+            )));
+        }
+        Err((status, refusal)) => return Err(Failure::Refused(describe(status, &refusal))),
+    };
     Ok(format!(
         "√ Runner successfully added: {} (id {}) in {scope}",
         runner["name"].as_str().unwrap_or_default(),
@@ -259,12 +272,26 @@ fn parse_url(url: &str) -> Result<(Url, String), Failure> {
     Ok((base, scope))
 }
 
+/// POSTs `body` to the server; a refusal is told with the server's message.
 pub(crate) async fn post(
     ca_cert: Option<&std::path::Path>,
     base: &Url,
     path: &str,
     body: &Value,
 ) -> Result<Value, Failure> {
+    send(ca_cert, base, path, body)
+        .await?
+        .map_err(|(status, refusal)| Failure::Refused(describe(status, &refusal)))
+}
+
+/// POSTs `body` to the server: its answer on success, or the status and
+/// body of its refusal.
+async fn send(
+    ca_cert: Option<&std::path::Path>,
+    base: &Url,
+    path: &str,
+    body: &Value,
+) -> Result<Result<Value, (u16, Value)>, Failure> {
     let url = base.join(path).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut client = reqwest::Client::builder();
     if let Some(file) = ca_cert {
@@ -279,16 +306,51 @@ pub(crate) async fn post(
         .build()
         .map_err(|e| Failure::Refused(e.to_string()))?;
     let response = client
-        .post(url.clone())
+        .post(url)
         .json(body)
         .send()
         .await
-        .map_err(|e| Failure::Refused(format!("cannot reach {url}: {e}")))?;
+        .map_err(|e| Failure::Refused(unreachable(base, &e)))?;
     let status = response.status();
     let answer: Value = response.json().await.unwrap_or(Value::Null);
     if status.is_success() {
-        return Ok(answer);
+        Ok(Ok(answer))
+    } else {
+        Ok(Err((status.as_u16(), answer)))
     }
+}
+
+/// Why the server could not be reached: a refused connection said plainly
+/// (nothing listens there), anything else by its innermost cause. Only the
+/// server's origin is shown, never credentials a URL may carry.
+fn unreachable(base: &Url, error: &reqwest::Error) -> String {
+    let server = base.origin().ascii_serialization();
+    let mut cause: &dyn std::error::Error = error;
+    let mut refused = false;
+    while let Some(next) = cause.source() {
+        refused |= next
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        cause = next;
+    }
+    if refused {
+        format!("cannot reach {server}: connection refused — is `ghes-mock serve` running there?")
+    } else {
+        format!("cannot reach {server}: {cause}")
+    }
+}
+
+/// Whether a refusal is the registration's "name already taken".
+fn name_taken(refusal: &Value) -> bool {
+    refusal["errors"].as_array().is_some_and(|errors| {
+        errors
+            .iter()
+            .any(|e| e["field"] == "name" && e["code"] == "already_exists")
+    })
+}
+
+/// A refusal as one line: the server's message, its details, the status.
+fn describe(status: u16, answer: &Value) -> String {
     let message = answer["message"].as_str().unwrap_or("no message");
     let details: Vec<&str> = answer["errors"]
         .as_array()
@@ -304,10 +366,7 @@ pub(crate) async fn post(
     } else {
         format!(": {}", details.join("; "))
     };
-    Err(Failure::Refused(format!(
-        "{message}{details} (HTTP {})",
-        status.as_u16()
-    )))
+    format!("{message}{details} (HTTP {status})")
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ const EXPIRED_TOKENS_KEPT_MS: i64 = 24 * 3600 * 1000;
 /// let state = mock.state().await;
 /// assert_eq!(state.scopes[0].scope, "orgs/octo-org");
 /// assert_eq!(state.tokens[0].token, token.token);
-/// assert_eq!(state.clock_offset_seconds, 0);
+/// assert_eq!(state.offset_seconds, 0);
 /// # }
 /// ```
 #[derive(Debug, Clone, Serialize)]
@@ -41,7 +41,7 @@ pub struct MockState {
     /// The mock clock's now.
     pub now: String,
     /// The offset set with `PUT /_mock/clock`.
-    pub clock_offset_seconds: i64,
+    pub offset_seconds: i64,
     /// Every scope, in the order first seen.
     pub scopes: Vec<ScopeState>,
     /// Tokens that have not expired.
@@ -159,6 +159,8 @@ impl Service {
                 &self.settings.runner_version,
             )
             .await?;
+        } else if let Some(kept) = kept_state_note(&self.seed) {
+            tracing::info!("{kept}");
         }
         tx.commit().await?;
         let memory = Memory::load(writer.conn()?, self.settings.version).await?;
@@ -268,7 +270,7 @@ impl Service {
         drop(memory);
         Ok(MockState {
             now: format_ms(now),
-            clock_offset_seconds: self.clock.offset_seconds(),
+            offset_seconds: self.clock.offset_seconds(),
             scopes,
             tokens,
             apps: self.app_views(),
@@ -325,6 +327,49 @@ impl Service {
         self.settle_now().await?;
         Ok(format_ms(self.clock.now_ms()))
     }
+}
+
+/// What became of a fixture given with a database that already holds
+/// state: the state stays, the fixture's contents are left out, its tokens
+/// still count. `None` when there is no fixture to speak of.
+fn kept_state_note(seed: &Seed) -> Option<String> {
+    let parts: Vec<&str> = [
+        ("enterprises", seed.enterprises.is_empty()),
+        ("orgs", seed.orgs.is_empty()),
+        ("repos", seed.repos.is_empty()),
+        ("runner groups", seed.runner_groups.is_empty()),
+        ("runners", seed.runners.is_empty()),
+        ("apps", seed.apps.is_empty()),
+        ("hooks", seed.hooks.is_empty()),
+        ("runs", seed.runs.is_empty()),
+    ]
+    .into_iter()
+    .filter(|&(_, empty)| !empty)
+    .map(|(part, _)| part)
+    .collect();
+    let tokens = !seed.tokens.is_empty();
+    let skipped = match parts.as_slice() {
+        [] if !tokens => return None,
+        [] => String::new(),
+        [one] => format!("; the fixture's {one} were not applied"),
+        [first @ .., last] => format!(
+            "; the fixture's {} and {last} were not applied",
+            first.join(", ")
+        ),
+    };
+    let reset = if parts.is_empty() {
+        ""
+    } else {
+        " (POST /_mock/reset replaces the state with the fixture)"
+    };
+    let tokens = match (tokens, parts.is_empty()) {
+        (false, _) => "",
+        (true, false) => "; its tokens were applied",
+        (true, true) => "; the fixture's tokens were applied",
+    };
+    Some(format!(
+        "database already holds state: kept it{skipped}{reset}{tokens}"
+    ))
 }
 
 /// Writes a fixture's webhook, as it is: not pinged.
@@ -556,5 +601,43 @@ impl Service {
         writer.apply(|memory| memory.set_enterprise(org_id, enterprise_id));
         drop(writer);
         self.scope(&org).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(fixture: &str) -> Option<String> {
+        kept_state_note(&Seed::from_json(fixture).unwrap())
+    }
+
+    #[test]
+    fn the_note_on_a_kept_database_names_what_the_fixture_had() {
+        assert_eq!(note("{}"), None);
+        assert_eq!(
+            note(
+                r#"{"orgs": ["o"], "runners": [{"scope": "orgs/o", "name": "r"}],
+                     "tokens": [{"token": "t", "scopes": ["repo"]}]}"#
+            )
+            .as_deref(),
+            Some(
+                "database already holds state: kept it; the fixture's orgs and runners were \
+                 not applied (POST /_mock/reset replaces the state with the fixture); its \
+                 tokens were applied"
+            )
+        );
+        assert_eq!(
+            note(r#"{"enterprises": ["e"], "orgs": ["o"], "repos": ["o/r"]}"#).as_deref(),
+            Some(
+                "database already holds state: kept it; the fixture's enterprises, orgs and \
+                 repos were not applied (POST /_mock/reset replaces the state with the \
+                 fixture)"
+            )
+        );
+        assert_eq!(
+            note(r#"{"tokens": [{"token": "t"}]}"#).as_deref(),
+            Some("database already holds state: kept it; the fixture's tokens were applied")
+        );
     }
 }

@@ -415,7 +415,7 @@ impl Service {
                 writer.settle();
                 return Err(Error::Validation(vec![
                     FieldError::new("Runner", "name", "already_exists").with_message(format!(
-                        "A runner named \"{}\" already exists; register with replace to take its place",
+                        "A runner named \"{}\" already exists; register with \"replace\": true to take its place",
                         registration.name
                     )),
                 ]));

@@ -288,7 +288,7 @@ async fn the_library_helpers_need_no_admin_token() {
     mock.set_clock_offset(60).await.expect("the clock moves");
     let state = mock.state().await;
 
-    assert_eq!(state.clock_offset_seconds, 60);
+    assert_eq!(state.offset_seconds, 60);
     assert_eq!(state.scopes[0].runners, [runner]);
 }
 

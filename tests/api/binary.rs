@@ -214,6 +214,77 @@ async fn tokens_from_the_environment_turn_on_strict_mode_with_each_tokens_scopes
     stop_with(&mut process, "TERM");
 }
 
+const TOKEN_FORM: &str = "give the token's scopes after a colon, as TOKEN:SCOPE,SCOPE \
+     (e.g. TOKEN:repo,admin:org), or TOKEN: for a token with no scopes";
+
+#[tokio::test]
+async fn a_token_without_its_scopes_stops_start_up_with_code_2_showing_the_form_not_the_token() {
+    let secret = "ghp_bare_secret_token";
+    for (args, envs, expected) in [
+        (
+            vec!["serve", "--bind", "127.0.0.1:0", "--token", secret],
+            vec![],
+            format!("ghes-mock: --token: {TOKEN_FORM}"),
+        ),
+        (
+            vec![
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--token",
+                "a:repo",
+                "--token",
+                secret,
+            ],
+            vec![],
+            format!("ghes-mock: --token, token 2 of 2: {TOKEN_FORM}"),
+        ),
+        (
+            vec!["serve", "--bind", "127.0.0.1:0"],
+            vec![("GHES_MOCK_TOKENS", secret)],
+            format!("ghes-mock: GHES_MOCK_TOKENS: {TOKEN_FORM}"),
+        ),
+        (
+            vec!["serve", "--bind", "127.0.0.1:0"],
+            vec![(
+                "GHES_MOCK_TOKENS",
+                "a:repo b:admin:org ghp_bare_secret_token",
+            )],
+            format!("ghes-mock: GHES_MOCK_TOKENS, token 3 of 3: {TOKEN_FORM}"),
+        ),
+    ] {
+        let (status, stdout, stderr) = run_to_exit(&args, &envs);
+
+        assert_eq!(status.code(), Some(2), "{args:?} {envs:?}: {stderr}");
+        assert_eq!(stdout, "", "no ready line");
+        assert_eq!(stderr.trim_end(), expected, "{args:?} {envs:?}");
+        assert!(!stderr.contains(secret), "the token is shown: {stderr}");
+    }
+}
+
+#[tokio::test]
+async fn a_token_with_a_bare_colon_is_a_known_token_with_no_scopes() {
+    let mut process = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--token", "bare:"], &[]);
+    let client = Client::new(process.ready());
+    let org_runners = "/orgs/octo-org/actions/runners";
+
+    let bare = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("bare"))
+        .await;
+    let unknown = client
+        .api(Method::GET, org_runners, RUNNERS_PATH, Some("other"))
+        .await;
+
+    assert_eq!(
+        bare.status, 403,
+        "known, but without admin:org: {:?}",
+        bare.body
+    );
+    assert_eq!(bare.header("x-oauth-scopes"), Some(""));
+    assert_eq!(unknown.status, 401, "strict mode: {:?}", unknown.body);
+    stop_with(&mut process, "TERM");
+}
+
 // --- fixtures ------------------------------------------------------------------------------
 
 #[tokio::test]
@@ -410,6 +481,85 @@ async fn the_database_path_can_come_from_the_environment() {
 
     assert_eq!(list.body["runners"], json!([runner]));
     stop_with(&mut second, "TERM");
+}
+
+#[tokio::test]
+async fn a_fixture_given_with_a_database_that_holds_state_is_skipped_and_one_log_line_says_so() {
+    // Arrange: a database file that holds a runner.
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state.sqlite3");
+    let db = db.to_str().unwrap();
+    let seed = write_seed(
+        dir.path(),
+        "seed.json",
+        &json!({
+            "tokens": [{"token": "seeded-token", "scopes": ["admin:org"]}],
+            "orgs": ["octo-org"],
+            "runners": [{"scope": "orgs/octo-org", "name": "from-the-fixture"}]
+        }),
+    );
+    let mut first = Process::spawn(&["serve", "--bind", "127.0.0.1:0", "--database", db], &[]);
+    let runner = Client::new(first.ready())
+        .register("octo-org", "already-there", "t")
+        .await;
+    stop_with(&mut first, "TERM");
+    let first_log = first.stderr();
+
+    // Act: start again on it with the fixture.
+    let args = [
+        "serve",
+        "--bind",
+        "127.0.0.1:0",
+        "--database",
+        db,
+        "--seed",
+        &seed,
+    ];
+    let mut second = Process::spawn(&args, &[]);
+    let client = Client::new(second.ready());
+    let list = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("seeded-token"),
+        )
+        .await;
+    let stranger = client
+        .api(
+            Method::GET,
+            "/orgs/octo-org/actions/runners",
+            RUNNERS_PATH,
+            Some("t"),
+        )
+        .await;
+    stop_with(&mut second, "TERM");
+
+    // Assert: the state is kept, the fixture's runners are not there, its
+    // tokens are, and the log says exactly that, once.
+    assert_eq!(list.status, 200, "{:?}", list.body);
+    assert_eq!(list.body["runners"], json!([runner]));
+    assert_eq!(stranger.status, 401, "the fixture's tokens made it strict");
+    let stderr = second.stderr();
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|line| line.contains("database already holds state"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].contains(" INFO "), "{}", notes[0]);
+    assert!(
+        notes[0].ends_with(
+            "database already holds state: kept it; the fixture's orgs and runners were not \
+             applied (POST /_mock/reset replaces the state with the fixture); its tokens \
+             were applied"
+        ),
+        "{}",
+        notes[0]
+    );
+    assert!(
+        !first_log.contains("database already holds state"),
+        "a new database says nothing of it:\n{first_log}"
+    );
 }
 
 // --- graceful shutdown ------------------------------------------------------------------------
@@ -622,6 +772,49 @@ async fn rust_log_debug_logs_each_request_on_stderr_and_never_a_token() {
         !stderr.contains(&registration_token),
         "the registration token is logged:\n{stderr}"
     );
+}
+
+#[tokio::test]
+async fn request_latencies_are_logged_in_milliseconds_to_the_microsecond() {
+    for format in ["text", "json"] {
+        // Arrange
+        let mut process = Process::spawn(
+            &["serve", "--bind", "127.0.0.1:0", "--log-format", format],
+            &[],
+        );
+        let client = Client::new(process.ready());
+
+        // Act
+        for _ in 0..5 {
+            assert_eq!(
+                client.control(Method::GET, "/health", None).await.status,
+                200
+            );
+        }
+        stop_with(&mut process, "TERM");
+
+        // Assert
+        let stderr = process.stderr();
+        let latencies: Vec<String> = stderr
+            .lines()
+            .filter(|line| line.contains("answered"))
+            .map(|line| match format {
+                "text" => line
+                    .split_whitespace()
+                    .find_map(|field| field.strip_prefix("latency_ms="))
+                    .unwrap_or_else(|| panic!("no latency_ms: {line}"))
+                    .to_owned(),
+                _ => serde_json::from_str::<Value>(line).unwrap()["latency_ms"].to_string(),
+            })
+            .collect();
+        assert_eq!(latencies.len(), 5, "{stderr}");
+        for latency in &latencies {
+            let value: f64 = latency.parse().unwrap_or_else(|_| panic!("{latency}"));
+            let decimals = latency.split_once('.').map_or(0, |(_, d)| d.len());
+            assert!(value >= 0.0, "{format}: {latency}");
+            assert!(decimals <= 3, "{format}: latency_ms={latency}\n{stderr}");
+        }
+    }
 }
 
 #[tokio::test]

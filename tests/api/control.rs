@@ -618,7 +618,7 @@ async fn reset_returns_to_the_seed_with_the_same_ids_and_forgets_registrations_a
     assert_eq!(clock_offset(&app).await, 0);
     let state = app.control(Method::GET, "/state", None).await;
     assert_eq!(state.body["tokens"], json!([]), "no token survives a reset");
-    assert_eq!(state.body["clock_offset_seconds"], 0);
+    assert_eq!(state.body["offset_seconds"], 0);
 }
 
 #[tokio::test]
@@ -669,7 +669,7 @@ async fn state_lists_every_scope_with_its_runners_and_every_live_token() {
     let body = &state.body;
     let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
     assert_eq!(keys.len(), 5, "{keys:?}");
-    assert_eq!(body["clock_offset_seconds"], 0);
+    assert_eq!(body["offset_seconds"], 0);
     assert_eq!(
         body["jobs"],
         json!({"queued": 0, "in_progress": 0, "completed": 0, "idle_runners": 2}),
@@ -752,10 +752,42 @@ async fn an_expired_token_disappears_from_the_state() {
         [&json!(young)],
         "only the token still alive at +3601 s; {old} expired"
     );
-    assert_eq!(state.body["clock_offset_seconds"], 3601);
+    assert_eq!(state.body["offset_seconds"], 3601);
 }
 
 // --- clock -------------------------------------------------------------------------
+
+#[tokio::test]
+async fn the_clock_and_the_state_name_the_offset_and_now_alike() {
+    // Arrange
+    let app = spawn_app().await;
+
+    // Act
+    let set = app
+        .control(Method::PUT, "/clock", Some(json!({"offset_seconds": 90})))
+        .await;
+    let clock = app.control(Method::GET, "/clock", None).await;
+    let state = app.control(Method::GET, "/state", None).await;
+
+    // Assert: what PUT /_mock/clock takes and answers, the state shows
+    // under the same names.
+    assert_eq!(set.status, 200, "{:?}", set.body);
+    let names = |body: &Value| {
+        let mut keys: Vec<String> = body.as_object().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(names(&set.body), ["now", "offset_seconds"]);
+    assert_eq!(names(&clock.body), ["now", "offset_seconds"]);
+    assert_eq!(state.body["offset_seconds"], 90, "{:?}", state.body);
+    assert_eq!(state.body["offset_seconds"], clock.body["offset_seconds"]);
+    assert!(state.body["now"].is_string(), "{:?}", state.body);
+    assert!(
+        state.body.get("clock_offset_seconds").is_none(),
+        "one name for one thing: {:?}",
+        state.body
+    );
+}
 
 #[tokio::test]
 async fn setting_the_clock_is_absolute_not_cumulative() {

@@ -379,11 +379,7 @@ async fn set_clock_offset_moves_the_clock_the_api_and_tokens_use() {
     assert!((expires - expected).num_seconds().abs() <= 5, "{expires}");
     let too_far = app.mock.set_clock_offset(200 * 366 * 86_400).await;
     assert!(matches!(too_far, Err(Error::Validation(_))), "{too_far:?}");
-    assert_eq!(
-        app.mock.state().await.clock_offset_seconds,
-        3601,
-        "unchanged"
-    );
+    assert_eq!(app.mock.state().await.offset_seconds, 3601, "unchanged");
 }
 
 #[tokio::test]
@@ -510,10 +506,10 @@ async fn state_shows_what_the_control_api_shows() {
     let http = app.control(Method::GET, "/state", None).await;
 
     // Assert
-    for field in ["scopes", "tokens", "clock_offset_seconds"] {
+    for field in ["scopes", "tokens", "offset_seconds"] {
         assert_eq!(state[field], http.body[field], "{field}");
     }
-    assert_eq!(state["clock_offset_seconds"], 120);
+    assert_eq!(state["offset_seconds"], 120);
     let scopes: Vec<&str> = state["scopes"]
         .as_array()
         .unwrap()
@@ -548,7 +544,7 @@ async fn reset_goes_back_to_the_seed_with_no_faults_log_or_clock_offset() {
     );
     assert!(app.mock.faults().is_empty());
     let state = app.mock.state().await;
-    assert_eq!(state.clock_offset_seconds, 0);
+    assert_eq!(state.offset_seconds, 0);
     assert!(state.tokens.is_empty());
     let list = app.get(&runners_path(ORG)).await;
     assert_eq!(list.body["total_count"], 1);
@@ -686,7 +682,7 @@ async fn two_mocks_share_nothing() {
     assert_eq!(list_b.body["total_count"], 0, "a's runner is not in b");
     assert_eq!(register_b.status, 401, "a's token is unknown to b");
     assert_eq!(register_b.body["message"], "Unknown registration token");
-    assert_eq!(state_b.clock_offset_seconds, 0, "a's clock is its own");
+    assert_eq!(state_b.offset_seconds, 0, "a's clock is its own");
     assert_eq!(b.mock.received_requests(&RequestFilter::default()).len(), 1);
     assert!(
         a.mock

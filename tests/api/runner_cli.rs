@@ -172,8 +172,12 @@ async fn a_taken_name_is_refused_unless_replace_is_given_which_keeps_the_id() {
 
     // Assert
     assert_eq!(refused.code, Some(1), "{refused:?}");
-    assert!(refused.stderr.contains("already exists"), "{refused:?}");
-    assert!(refused.stderr.contains("(HTTP 422)"), "{refused:?}");
+    assert_eq!(
+        refused.stderr,
+        "ghes-mock runner: A runner named \"ci-1\" already exists in orgs/octo-org; \
+         register again with --replace to take its place (HTTP 422)\n",
+        "the advice names the flag"
+    );
     assert_eq!(refused.stdout, "");
     assert_eq!(replaced.code, Some(0), "{replaced:?}");
     let listed = runners_of(&app, ORG).await;
@@ -371,15 +375,24 @@ async fn an_unknown_os_exits_1_naming_it() {
 }
 
 #[tokio::test]
-async fn a_server_that_is_not_there_exits_1_saying_it_cannot_be_reached() {
+async fn a_server_that_is_not_there_exits_1_saying_the_connection_was_refused() {
     let mock = GhesMock::start().await;
-    let url = format!("{}/octo-org", mock.uri());
+    let mock_uri = mock.uri().trim_end_matches('/').to_owned();
+    let url = format!("{mock_uri}/octo-org");
     mock.shutdown().await;
 
     let run = runner(&["register", "--url", &url, "--token", "T", "--name", "x"]).await;
 
     assert_eq!(run.code, Some(1), "{run:?}");
-    assert!(run.stderr.contains("cannot reach"), "{run:?}");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "ghes-mock runner: cannot reach {}: connection refused — is `ghes-mock serve` \
+             running there?\n",
+            mock_uri
+        ),
+    );
+    assert_eq!(run.stdout, "");
 }
 
 #[tokio::test]
