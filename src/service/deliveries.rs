@@ -379,9 +379,10 @@ impl Service {
         conn: &mut SqliteConnection,
         planned: Vec<PlannedDelivery>,
     ) -> Result<Vec<Outgoing>, sqlx::Error> {
+        let rows: Vec<&DeliveryRow> = planned.iter().map(|d| &d.row).collect();
+        let ids = stored::insert_deliveries(&mut *conn, &rows).await?;
         let mut outgoing = Vec::with_capacity(planned.len());
-        for delivery in planned {
-            let delivery_id = stored::insert_delivery(&mut *conn, &delivery.row).await?;
+        for (delivery, delivery_id) in planned.into_iter().zip(ids) {
             outgoing.push(Outgoing {
                 delivery_id,
                 target: delivery.target,

@@ -212,10 +212,11 @@ pub(super) async fn store_seeded_run(
     let mut checked = check_run(new, now_ms).map_err(refused)?;
     checked.run.repo_id = repo_id;
     let (run_id, _) = stored::insert_run(&mut *conn, &checked.run).await?;
-    for mut job in checked.jobs {
+    let mut jobs = checked.jobs;
+    for job in &mut jobs {
         job.run_id = run_id;
-        stored::insert_job(&mut *conn, &job).await?;
     }
+    stored::insert_jobs(conn, &jobs).await?;
     Ok(())
 }
 
@@ -407,10 +408,14 @@ impl Service {
         let (run_id, run_number) = stored::insert_run(&mut tx, &checked.run).await?;
         checked.run.run_id = run_id;
         checked.run.run_number = run_number;
-        let mut jobs = Vec::with_capacity(checked.jobs.len());
-        for mut row in checked.jobs {
+        let mut rows = checked.jobs;
+        for row in &mut rows {
             row.run_id = run_id;
-            row.job_id = stored::insert_job(&mut tx, &row).await?;
+        }
+        let ids = stored::insert_jobs(&mut tx, &rows).await?;
+        let mut jobs = Vec::with_capacity(rows.len());
+        for (mut row, job_id) in rows.into_iter().zip(ids) {
+            row.job_id = job_id;
             jobs.push(JobEntry::from_row(row, repo_id)?);
         }
         let changes: Vec<JobChange> = jobs

@@ -2,7 +2,7 @@
 //! are read from here, since only the deliveries API and the control API
 //! look at them.
 
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 /// A hook as stored; `events` is a JSON array, `last_response` a JSON
 /// object.
@@ -188,6 +188,53 @@ pub async fn insert_delivery(
     .bind(row.created_at)
     .fetch_one(db)
     .await
+}
+
+/// Stores deliveries in one statement; returns their ids in the order
+/// given.
+#[tracing::instrument(skip_all)]
+pub async fn insert_deliveries(
+    db: impl SqliteExecutor<'_>,
+    rows: &[&DeliveryRow],
+) -> Result<Vec<i64>, sqlx::Error> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO delivery (hook_id, app_id, guid, event, action, installation_id,
+                               repository_id, redelivery, url, request_headers, request_body,
+                               state, status, status_code, duration, delivered_at,
+                               response_headers, response_body, created_at) ",
+    );
+    query.push_values(rows, |mut values, row| {
+        values
+            .push_bind(row.hook_id)
+            .push_bind(row.app_id)
+            .push_bind(&row.guid)
+            .push_bind(&row.event)
+            .push_bind(&row.action)
+            .push_bind(row.installation_id)
+            .push_bind(row.repository_id)
+            .push_bind(row.redelivery)
+            .push_bind(&row.url)
+            .push_bind(&row.request_headers)
+            .push_bind(&row.request_body)
+            .push_bind(&row.state)
+            .push_bind(&row.status)
+            .push_bind(row.status_code)
+            .push_bind(row.duration)
+            .push_bind(row.delivered_at)
+            .push_bind(&row.response_headers)
+            .push_bind(&row.response_body)
+            .push_bind(row.created_at);
+    });
+    query.push(" RETURNING delivery_id");
+    let mut ids: Vec<i64> = query.build_query_scalar().fetch_all(db).await?;
+    // RETURNING promises no order, but the rows are inserted in the order
+    // of their VALUES, each taking the next id: in id order, they are the
+    // rows as given.
+    ids.sort_unstable();
+    Ok(ids)
 }
 
 /// What became of an attempt.

@@ -1,7 +1,7 @@
 //! Workflow runs and their jobs. Reads are answered from memory; SQLite is
 //! read here only to load it.
 
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 /// A run as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -88,25 +88,43 @@ pub async fn insert_run(
     .await
 }
 
-/// Stores a queued job of a run; returns its id.
+/// Stores a run's jobs, a statement for up to [`JOBS_PER_INSERT`] of them;
+/// returns their ids in the order given.
 #[tracing::instrument(skip_all)]
-pub async fn insert_job(conn: &mut SqliteConnection, job: &JobRow) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
-                                   planned_conclusion, status, created_at, started_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'queued', ?7, ?7)
-         RETURNING job_id",
-    )
-    .bind(job.run_id)
-    .bind(&job.name)
-    .bind(&job.labels)
-    .bind(&job.runner_group)
-    .bind(job.duration_ms)
-    .bind(&job.planned_conclusion)
-    .bind(job.created_at)
-    .fetch_one(conn)
-    .await
+pub async fn insert_jobs(
+    conn: &mut SqliteConnection,
+    jobs: &[JobRow],
+) -> Result<Vec<i64>, sqlx::Error> {
+    let mut ids = Vec::with_capacity(jobs.len());
+    for part in jobs.chunks(JOBS_PER_INSERT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
+                                       planned_conclusion, status, created_at, started_at) ",
+        );
+        query.push_values(part, |mut values, job| {
+            values
+                .push_bind(job.run_id)
+                .push_bind(&job.name)
+                .push_bind(&job.labels)
+                .push_bind(&job.runner_group)
+                .push_bind(job.duration_ms)
+                .push_bind(&job.planned_conclusion)
+                .push_bind("queued")
+                .push_bind(job.created_at)
+                .push_bind(job.created_at);
+        });
+        query.push(" RETURNING job_id");
+        let mut part_ids: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;
+        // RETURNING promises no order, but the rows are inserted in the
+        // order of their VALUES, each taking the next id.
+        part_ids.sort_unstable();
+        ids.extend(part_ids);
+    }
+    Ok(ids)
 }
+
+/// How many jobs one `INSERT` stores.
+const JOBS_PER_INSERT: usize = 50;
 
 /// A runner taking a job.
 #[derive(Debug, Clone)]
