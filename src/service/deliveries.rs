@@ -459,9 +459,9 @@ impl Service {
     async fn record(&self, outcomes: &[Outcome]) -> Result<(), Error> {
         let mut writer = self.writer().await?;
         let mut tx = writer.begin().await?;
-        let mut last: Vec<(i64, LastResponse)> = Vec::new();
-        for outcome in outcomes {
-            let attempt = Attempt {
+        let attempts: Vec<Attempt> = outcomes
+            .iter()
+            .map(|outcome| Attempt {
                 delivery_id: outcome.delivery_id,
                 state: if outcome.dropped { "dropped" } else { "sent" },
                 status: outcome.status.clone(),
@@ -471,7 +471,22 @@ impl Service {
                 response_headers: serde_json::to_string(&outcome.response_headers)
                     .unwrap_or_else(|_| "[]".to_owned()),
                 response_body: outcome.response_body.clone(),
-            };
+            })
+            .collect();
+        // First attempts, many to a statement; a duplicate's is a row of
+        // its own, below.
+        let firsts: Vec<&Attempt> = outcomes
+            .iter()
+            .zip(&attempts)
+            .filter(|(outcome, _)| outcome.duplicate_of.is_none())
+            .map(|(_, attempt)| attempt)
+            .collect();
+        let hooks: HashMap<i64, Option<i64>> = stored::record_all(&mut tx, &firsts)
+            .await?
+            .into_iter()
+            .collect();
+        let mut last: Vec<(i64, LastResponse)> = Vec::new();
+        for (outcome, attempt) in outcomes.iter().zip(&attempts) {
             let hook_id = if outcome.duplicate_of.is_some() {
                 let Some(mut row) = stored::get(&mut *tx, outcome.delivery_id).await? else {
                     // Its hook was deleted meanwhile.
@@ -488,8 +503,8 @@ impl Service {
                 stored::insert_delivery(&mut *tx, &row).await?;
                 row.hook_id
             } else {
-                match stored::record(&mut *tx, &attempt).await? {
-                    Some(hook_id) => hook_id,
+                match hooks.get(&outcome.delivery_id) {
+                    Some(hook_id) => *hook_id,
                     // Its hook was deleted meanwhile.
                     None => continue,
                 }

@@ -14,7 +14,7 @@ use super::memory::{JobChange, JobEntry, Memory, RunEntry, RunnerEffect};
 use super::{Service, Writer, check_label};
 use crate::error::Error;
 use crate::model::{Conclusion, JobStatus, Scope};
-use crate::store::jobs::{self as stored, JobRow, RunRow, Start};
+use crate::store::jobs::{self as stored, Completion, JobRow, RunRow, Start};
 use crate::store::runners;
 
 /// At most this many jobs in one run.
@@ -527,38 +527,54 @@ impl Service {
         changes: Vec<JobChange>,
     ) -> Result<(), Error> {
         let now = self.clock.now_ms();
-        let mut tx = writer.begin().await?;
+        let mut starts = Vec::new();
+        let mut completions = Vec::new();
+        // What becomes of each runner, the last change saying.
+        let mut runner_ends: Vec<(i64, RunnerEffect)> = Vec::new();
         for change in &changes {
             let job = &change.job;
+            let mut end = change.runner;
             match (job.status, &job.runner) {
                 (JobStatus::InProgress, Some(runner)) => {
-                    let start = Start {
+                    starts.push(Start {
                         job_id: job.id,
                         runner_id: runner.id,
                         runner_name: runner.name.clone(),
                         runner_group_id: runner.group_id,
                         runner_group_name: runner.group_name.clone(),
                         started_at: job.started_at,
-                    };
-                    stored::start(&mut tx, &start).await?;
+                    });
+                    end = RunnerEffect::Busy(runner.id);
                 }
-                (JobStatus::Completed, _) => {
-                    let conclusion = job.conclusion.unwrap_or(Conclusion::Success);
-                    let completed_at = job.completed_at.unwrap_or(now);
-                    stored::complete(&mut *tx, job.id, conclusion.as_str(), completed_at).await?;
-                }
+                (JobStatus::Completed, _) => completions.push(Completion {
+                    job_id: job.id,
+                    conclusion: job.conclusion.unwrap_or(Conclusion::Success).as_str(),
+                    completed_at: job.completed_at.unwrap_or(now),
+                }),
                 _ => {}
             }
-            match change.runner {
-                RunnerEffect::Free(id) => {
-                    runners::update(&mut *tx, id, None, Some(false), now).await?;
-                }
-                RunnerEffect::Delete(id) => {
-                    runners::delete(&mut *tx, id).await?;
-                }
-                RunnerEffect::None | RunnerEffect::Busy(_) => {}
+            if let RunnerEffect::Busy(id) | RunnerEffect::Free(id) | RunnerEffect::Delete(id) = end
+            {
+                runner_ends.retain(|(other, _)| *other != id);
+                runner_ends.push((id, end));
             }
         }
+        let ending = |wanted: fn(&RunnerEffect) -> bool| -> Vec<i64> {
+            runner_ends
+                .iter()
+                .filter(|(_, end)| wanted(end))
+                .map(|(id, _)| *id)
+                .collect()
+        };
+        let busy = ending(|end| matches!(end, RunnerEffect::Busy(_)));
+        let freed = ending(|end| matches!(end, RunnerEffect::Free(_)));
+        let deleted = ending(|end| matches!(end, RunnerEffect::Delete(_)));
+        let mut tx = writer.begin().await?;
+        stored::start_all(&mut tx, &starts).await?;
+        stored::complete_all(&mut tx, &completions).await?;
+        runners::set_busy(&mut tx, &busy, true).await?;
+        runners::set_busy(&mut tx, &freed, false).await?;
+        runners::delete_all(&mut tx, &deleted).await?;
         let mut deliveries = Vec::new();
         for chunk in changes.chunks(PLAN_CHUNK) {
             let planned = self.plan_job_deliveries(&self.memory(), chunk, None);

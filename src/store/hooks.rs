@@ -250,29 +250,42 @@ pub struct Attempt {
     pub response_body: String,
 }
 
-/// Records an attempt on its delivery; returns the delivery's hook (none
-/// for an App's), or `None` when the delivery is gone.
+/// Records attempts on their deliveries, many to a statement; returns
+/// each recorded delivery's id with its hook (none for an App's). A
+/// delivery that is gone is not in the answer.
 #[tracing::instrument(skip_all)]
-pub async fn record(
-    db: impl SqliteExecutor<'_>,
-    attempt: &Attempt,
-) -> Result<Option<Option<i64>>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE delivery SET state = ?2, status = ?3, status_code = ?4, duration = ?5,
-                             delivered_at = ?6, response_headers = ?7, response_body = ?8
-          WHERE delivery_id = ?1
-          RETURNING hook_id",
-    )
-    .bind(attempt.delivery_id)
-    .bind(attempt.state)
-    .bind(&attempt.status)
-    .bind(attempt.status_code)
-    .bind(attempt.duration)
-    .bind(attempt.delivered_at)
-    .bind(&attempt.response_headers)
-    .bind(&attempt.response_body)
-    .fetch_optional(db)
-    .await
+pub async fn record_all(
+    conn: &mut SqliteConnection,
+    attempts: &[&Attempt],
+) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
+    let mut recorded = Vec::with_capacity(attempts.len());
+    for part in attempts.chunks(super::jobs::ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "UPDATE delivery
+                SET state = v.column2, status = v.column3, status_code = v.column4,
+                    duration = v.column5, delivered_at = v.column6,
+                    response_headers = v.column7, response_body = v.column8
+               FROM (",
+        );
+        query.push_values(part, |mut values, attempt| {
+            values
+                .push_bind(attempt.delivery_id)
+                .push_bind(attempt.state)
+                .push_bind(&attempt.status)
+                .push_bind(attempt.status_code)
+                .push_bind(attempt.duration)
+                .push_bind(attempt.delivered_at)
+                .push_bind(&attempt.response_headers)
+                .push_bind(&attempt.response_body);
+        });
+        query.push(
+            ") AS v WHERE delivery.delivery_id = v.column1
+             RETURNING delivery.delivery_id, delivery.hook_id",
+        );
+        let rows: Vec<(i64, Option<i64>)> = query.build_query_as().fetch_all(&mut *conn).await?;
+        recorded.extend(rows);
+    }
+    Ok(recorded)
 }
 
 /// One delivery.

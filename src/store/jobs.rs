@@ -126,6 +126,9 @@ pub async fn insert_jobs(
 /// How many jobs one `INSERT` stores.
 const JOBS_PER_INSERT: usize = 50;
 
+/// How many rows one `UPDATE` changes.
+pub(crate) const ROWS_PER_STATEMENT: usize = 100;
+
 /// A runner taking a job.
 #[derive(Debug, Clone)]
 pub struct Start {
@@ -137,47 +140,62 @@ pub struct Start {
     pub started_at: i64,
 }
 
-/// Marks a job in progress on its runner, and the runner busy.
+/// Marks jobs in progress on their runners, many to a statement (the
+/// runners' `busy` is the caller's).
 #[tracing::instrument(skip_all)]
-pub async fn start(conn: &mut SqliteConnection, start: &Start) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE workflow_job
-            SET status = 'in_progress', runner_id = ?2, runner_name = ?3,
-                runner_group_id = ?4, runner_group_name = ?5, started_at = ?6
-          WHERE job_id = ?1",
-    )
-    .bind(start.job_id)
-    .bind(start.runner_id)
-    .bind(&start.runner_name)
-    .bind(start.runner_group_id)
-    .bind(&start.runner_group_name)
-    .bind(start.started_at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE runner SET busy = 1 WHERE runner_id = ?1")
-        .bind(start.runner_id)
-        .execute(conn)
-        .await?;
+pub async fn start_all(conn: &mut SqliteConnection, starts: &[Start]) -> Result<(), sqlx::Error> {
+    for part in starts.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "UPDATE workflow_job
+                SET status = 'in_progress', runner_id = v.column2, runner_name = v.column3,
+                    runner_group_id = v.column4, runner_group_name = v.column5,
+                    started_at = v.column6
+               FROM (",
+        );
+        query.push_values(part, |mut values, start| {
+            values
+                .push_bind(start.job_id)
+                .push_bind(start.runner_id)
+                .push_bind(&start.runner_name)
+                .push_bind(start.runner_group_id)
+                .push_bind(&start.runner_group_name)
+                .push_bind(start.started_at);
+        });
+        query.push(") AS v WHERE workflow_job.job_id = v.column1");
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
-/// Marks a job completed with its conclusion.
+/// A job ending.
+#[derive(Debug, Clone, Copy)]
+pub struct Completion<'a> {
+    pub job_id: i64,
+    pub conclusion: &'a str,
+    pub completed_at: i64,
+}
+
+/// Marks jobs completed with their conclusions, many to a statement.
 #[tracing::instrument(skip_all)]
-pub async fn complete(
-    db: impl SqliteExecutor<'_>,
-    job_id: i64,
-    conclusion: &str,
-    completed_at: i64,
+pub async fn complete_all(
+    conn: &mut SqliteConnection,
+    completions: &[Completion<'_>],
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE workflow_job SET status = 'completed', conclusion = ?2, completed_at = ?3
-          WHERE job_id = ?1",
-    )
-    .bind(job_id)
-    .bind(conclusion)
-    .bind(completed_at)
-    .execute(db)
-    .await?;
+    for part in completions.chunks(ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "UPDATE workflow_job
+                SET status = 'completed', conclusion = v.column2, completed_at = v.column3
+               FROM (",
+        );
+        query.push_values(part, |mut values, completion| {
+            values
+                .push_bind(completion.job_id)
+                .push_bind(completion.conclusion)
+                .push_bind(completion.completed_at);
+        });
+        query.push(") AS v WHERE workflow_job.job_id = v.column1");
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

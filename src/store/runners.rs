@@ -2,7 +2,7 @@
 //! memory, and to find a name through its unique index.
 
 use serde::Serialize;
-use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 /// A runner as stored; `label_ids` is a JSON array of label ids in the
 /// order GitHub shows them.
@@ -246,6 +246,44 @@ pub async fn update(
     .bind(now_ms)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Marks runners busy or idle, many to a statement.
+#[tracing::instrument(skip_all)]
+pub async fn set_busy(
+    conn: &mut SqliteConnection,
+    runner_ids: &[i64],
+    busy: bool,
+) -> Result<(), sqlx::Error> {
+    for part in runner_ids.chunks(super::jobs::ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new("UPDATE runner SET busy = ");
+        query.push_bind(busy).push(" WHERE runner_id IN (");
+        let mut ids = query.separated(", ");
+        for id in part {
+            ids.push_bind(*id);
+        }
+        query.push(")");
+        query.build().execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Deletes runners, many to a statement.
+#[tracing::instrument(skip_all)]
+pub async fn delete_all(
+    conn: &mut SqliteConnection,
+    runner_ids: &[i64],
+) -> Result<(), sqlx::Error> {
+    for part in runner_ids.chunks(super::jobs::ROWS_PER_STATEMENT) {
+        let mut query = QueryBuilder::<Sqlite>::new("DELETE FROM runner WHERE runner_id IN (");
+        let mut ids = query.separated(", ");
+        for id in part {
+            ids.push_bind(*id);
+        }
+        query.push(")");
+        query.build().execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
