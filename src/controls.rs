@@ -311,8 +311,8 @@ impl GhesMock {
     /// ```
     pub async fn queue_run(&self, run: NewRun) -> Result<WorkflowRun, Error> {
         let run_id = self.service.queue_run(&run).await?;
-        let body = self.service.run_with_jobs(run_id, &self.uri())?;
-        Ok(serde_json::from_value(body).map_err(|e| sqlx::Error::Decode(e.into()))?)
+        let body = self.service.run_with_jobs(run_id, &self.uri()).await?;
+        Ok(serde_json::from_slice(&body).map_err(|e| sqlx::Error::Decode(e.into()))?)
     }
 
     /// A job of any repository.

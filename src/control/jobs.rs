@@ -31,7 +31,7 @@ pub async fn queue(
     JsonBody(run): JsonBody<NewRun>,
 ) -> Result<Response, Error> {
     let run_id = state.service.queue_run(&run).await?;
-    let json = state.service.run_with_jobs_json(run_id, &origin).await?;
+    let json = state.service.run_with_jobs(run_id, &origin).await?;
     Ok((StatusCode::CREATED, json_body(json)).into_response())
 }
 
@@ -41,10 +41,7 @@ pub async fn get_run(
     Captures(path): Captures<RunPath>,
     Origin(origin): Origin,
 ) -> Result<Response, Error> {
-    let json = state
-        .service
-        .run_with_jobs_json(path.run_id, &origin)
-        .await?;
+    let json = state.service.run_with_jobs(path.run_id, &origin).await?;
     Ok(json_body(json))
 }
 

@@ -197,26 +197,13 @@ impl Service {
         self.job_json(&memory, job, origin).ok_or(Error::NotFound)
     }
 
-    /// A run of any repository with its jobs, for the control API.
-    pub fn run_with_jobs(&self, run_id: i64, origin: &str) -> Result<Value, Error> {
-        let memory = self.memory();
-        let run = memory.jobs().run(run_id).ok_or(Error::NotFound)?;
-        let mut body = self.run_json(&memory, run, origin).ok_or(Error::NotFound)?;
-        let jobs: Vec<Value> = memory
-            .jobs()
-            .jobs_of(run)
-            .filter_map(|job| self.job_json(&memory, job, origin))
-            .collect();
-        body["jobs"] = Value::Array(jobs);
-        Ok(body)
-    }
-
-    /// [`Service::run_with_jobs`] as compact JSON, written a few dozen jobs
-    /// at a time with a yield between: a run of a thousand jobs takes tens
-    /// of milliseconds to write, and requests that come meanwhile are
-    /// answered between two parts. A job that moves meanwhile is shown as
-    /// it is when its part is written.
-    pub async fn run_with_jobs_json(&self, run_id: i64, origin: &str) -> Result<Vec<u8>, Error> {
+    /// A run of any repository with its jobs, for the control API and the
+    /// library, as compact JSON. It is written a few jobs at a time with a
+    /// yield between: a run of a thousand jobs takes tens of milliseconds to
+    /// write, and requests that come meanwhile are answered between two
+    /// parts. A job that moves meanwhile is shown as it is when its part is
+    /// written.
+    pub async fn run_with_jobs(&self, run_id: i64, origin: &str) -> Result<Vec<u8>, Error> {
         const PART: usize = 16;
         let (run, job_ids) = {
             let memory = self.memory();
