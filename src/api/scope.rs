@@ -17,21 +17,39 @@ impl FromRequestParts<AppState> for Scope {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let Requested { scope, write } = Requested::of(parts, state).await?;
+        state.service.authorize(principal(parts), &scope, write)?;
+        tracing::Span::current().record("scope", tracing::field::display(&scope));
+        Ok(scope)
+    }
+}
+
+/// The scope a route was called for, and whether the call writes.
+struct Requested {
+    scope: Scope,
+    write: bool,
+}
+
+impl Requested {
+    async fn of(parts: &mut Parts, state: &AppState) -> Result<Requested, Error> {
         // Nested routes see the outer captures, so the keys present tell the
         // scope: `enterprise`, `org`, or `owner` and `repo`.
         let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|_| Error::NotFound)?;
-        let scope = from_params(&params).ok_or(Error::NotFound)?;
-        let principal = parts
-            .extensions
-            .get::<Principal>()
-            .unwrap_or(&Principal::Anonymous);
-        let write = parts.method != Method::GET && parts.method != Method::HEAD;
-        state.service.authorize(principal, &scope, write)?;
-        tracing::Span::current().record("scope", tracing::field::display(&scope));
-        Ok(scope)
+        Ok(Requested {
+            scope: from_params(&params).ok_or(Error::NotFound)?,
+            write: parts.method != Method::GET && parts.method != Method::HEAD,
+        })
     }
+}
+
+/// Who is calling, as the auth layer found.
+fn principal(parts: &Parts) -> &Principal {
+    parts
+        .extensions
+        .get::<Principal>()
+        .unwrap_or(&Principal::Anonymous)
 }
 
 /// What a surface beside the runners needs of its callers.
@@ -72,18 +90,10 @@ impl<N: Needs> FromRequestParts<AppState> for Authorized<N> {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
-        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|_| Error::NotFound)?;
-        let scope = from_params(&params).ok_or(Error::NotFound)?;
-        let principal = parts
-            .extensions
-            .get::<Principal>()
-            .unwrap_or(&Principal::Anonymous);
-        let write = parts.method != Method::GET && parts.method != Method::HEAD;
+        let Requested { scope, write } = Requested::of(parts, state).await?;
         state
             .service
-            .authorize_for(principal, &scope, N::need(&scope, write))?;
+            .authorize_for(principal(parts), &scope, N::need(&scope, write))?;
         tracing::Span::current().record("scope", tracing::field::display(&scope));
         Ok(Authorized(scope, PhantomData))
     }
