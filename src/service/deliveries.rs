@@ -481,7 +481,7 @@ impl Service {
             .filter(|(outcome, _)| outcome.duplicate_of.is_none())
             .map(|(_, attempt)| attempt)
             .collect();
-        let hooks: HashMap<i64, Option<i64>> = stored::record_all(&mut tx, &firsts)
+        let hooks: HashMap<i64, Option<i64>> = stored::record_all(&mut *tx, &firsts)
             .await?
             .into_iter()
             .collect();

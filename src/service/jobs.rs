@@ -572,9 +572,9 @@ impl Service {
         let mut tx = writer.begin().await?;
         stored::start_all(&mut tx, &starts).await?;
         stored::complete_all(&mut tx, &completions).await?;
-        runners::set_busy(&mut tx, &busy, true).await?;
-        runners::set_busy(&mut tx, &freed, false).await?;
-        runners::delete_all(&mut tx, &deleted).await?;
+        runners::set_busy(&mut *tx, &busy, true).await?;
+        runners::set_busy(&mut *tx, &freed, false).await?;
+        runners::delete_all(&mut *tx, &deleted).await?;
         let mut deliveries = Vec::new();
         for chunk in changes.chunks(PLAN_CHUNK) {
             let planned = self.plan_job_deliveries(&self.memory(), chunk, None);

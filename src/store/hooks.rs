@@ -2,6 +2,7 @@
 //! are read from here, since only the deliveries API and the control API
 //! look at them.
 
+use serde::Serialize;
 use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
 
 /// A hook as stored; `events` is a JSON array, `last_response` a JSON
@@ -153,45 +154,18 @@ macro_rules! delivery_columns {
 }
 
 /// Stores a delivery to make (`pending`) or one already made; returns its id.
-#[tracing::instrument(skip_all)]
 pub async fn insert_delivery(
     db: impl SqliteExecutor<'_>,
     row: &DeliveryRow,
 ) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "INSERT INTO delivery (hook_id, app_id, guid, event, action, installation_id,
-                               repository_id, redelivery, url, request_headers, request_body,
-                               state, status, status_code, duration, delivered_at,
-                               response_headers, response_body, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19)
-         RETURNING delivery_id",
-    )
-    .bind(row.hook_id)
-    .bind(row.app_id)
-    .bind(&row.guid)
-    .bind(&row.event)
-    .bind(&row.action)
-    .bind(row.installation_id)
-    .bind(row.repository_id)
-    .bind(row.redelivery)
-    .bind(&row.url)
-    .bind(&row.request_headers)
-    .bind(&row.request_body)
-    .bind(&row.state)
-    .bind(&row.status)
-    .bind(row.status_code)
-    .bind(row.duration)
-    .bind(row.delivered_at)
-    .bind(&row.response_headers)
-    .bind(&row.response_body)
-    .bind(row.created_at)
-    .fetch_one(db)
-    .await
+    let ids = insert_deliveries(db, &[row]).await?;
+    ids.first().copied().ok_or(sqlx::Error::RowNotFound)
 }
 
 /// Stores deliveries in one statement; returns their ids in the order
-/// given.
+/// given. The bodies are bytes, so the rows are bound one by one rather
+/// than passed as a JSON array: planned eight at a time, the statement has
+/// a few shapes at most.
 #[tracing::instrument(skip_all)]
 pub async fn insert_deliveries(
     db: impl SqliteExecutor<'_>,
@@ -238,7 +212,7 @@ pub async fn insert_deliveries(
 }
 
 /// What became of an attempt.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Attempt {
     pub delivery_id: i64,
     pub state: &'static str,
@@ -250,42 +224,32 @@ pub struct Attempt {
     pub response_body: String,
 }
 
-/// Records attempts on their deliveries, many to a statement; returns
-/// each recorded delivery's id with its hook (none for an App's). A
-/// delivery that is gone is not in the answer.
-#[tracing::instrument(skip_all)]
+/// Records attempts on their deliveries, in one statement; returns each
+/// recorded delivery's id with its hook (none for an App's). A delivery
+/// that is gone is not in the answer.
+#[tracing::instrument(skip_all, fields(count = attempts.len()))]
 pub async fn record_all(
-    conn: &mut SqliteConnection,
+    db: impl SqliteExecutor<'_>,
     attempts: &[&Attempt],
 ) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
-    let mut recorded = Vec::with_capacity(attempts.len());
-    for part in attempts.chunks(super::jobs::ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "UPDATE delivery
-                SET state = v.column2, status = v.column3, status_code = v.column4,
-                    duration = v.column5, delivered_at = v.column6,
-                    response_headers = v.column7, response_body = v.column8
-               FROM (",
-        );
-        query.push_values(part, |mut values, attempt| {
-            values
-                .push_bind(attempt.delivery_id)
-                .push_bind(attempt.state)
-                .push_bind(&attempt.status)
-                .push_bind(attempt.status_code)
-                .push_bind(attempt.duration)
-                .push_bind(attempt.delivered_at)
-                .push_bind(&attempt.response_headers)
-                .push_bind(&attempt.response_body);
-        });
-        query.push(
-            ") AS v WHERE delivery.delivery_id = v.column1
-             RETURNING delivery.delivery_id, delivery.hook_id",
-        );
-        let rows: Vec<(i64, Option<i64>)> = query.build_query_as().fetch_all(&mut *conn).await?;
-        recorded.extend(rows);
+    if attempts.is_empty() {
+        return Ok(Vec::new());
     }
-    Ok(recorded)
+    let batch = serde_json::to_string(attempts).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query_as(
+        "UPDATE delivery
+            SET state = j.value ->> 'state', status = j.value ->> 'status',
+                status_code = j.value ->> 'status_code', duration = j.value ->> 'duration',
+                delivered_at = j.value ->> 'delivered_at',
+                response_headers = j.value ->> 'response_headers',
+                response_body = j.value ->> 'response_body'
+           FROM json_each(?1) j
+          WHERE delivery.delivery_id = j.value ->> 'delivery_id'
+         RETURNING delivery.delivery_id, delivery.hook_id",
+    )
+    .bind(batch)
+    .fetch_all(db)
+    .await
 }
 
 /// One delivery.

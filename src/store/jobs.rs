@@ -1,7 +1,8 @@
 //! Workflow runs and their jobs. Reads are answered from memory; SQLite is
 //! read here only to load it.
 
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+use serde::Serialize;
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 /// A run as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -17,7 +18,7 @@ pub struct RunRow {
 }
 
 /// A job as stored; `labels` is a JSON array of names.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, Serialize)]
 pub struct JobRow {
     pub job_id: i64,
     pub run_id: i64,
@@ -88,49 +89,38 @@ pub async fn insert_run(
     .await
 }
 
-/// Stores a run's jobs, a statement for up to [`JOBS_PER_INSERT`] of them;
-/// returns their ids in the order given.
-#[tracing::instrument(skip_all)]
+/// Stores a run's jobs in one statement; returns their ids in the order
+/// given.
+#[tracing::instrument(skip_all, fields(count = jobs.len()))]
 pub async fn insert_jobs(
     conn: &mut SqliteConnection,
     jobs: &[JobRow],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    let mut ids = Vec::with_capacity(jobs.len());
-    for part in jobs.chunks(JOBS_PER_INSERT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
-                                       planned_conclusion, status, created_at, started_at) ",
-        );
-        query.push_values(part, |mut values, job| {
-            values
-                .push_bind(job.run_id)
-                .push_bind(&job.name)
-                .push_bind(&job.labels)
-                .push_bind(&job.runner_group)
-                .push_bind(job.duration_ms)
-                .push_bind(&job.planned_conclusion)
-                .push_bind("queued")
-                .push_bind(job.created_at)
-                .push_bind(job.created_at);
-        });
-        query.push(" RETURNING job_id");
-        let mut part_ids: Vec<i64> = query.build_query_scalar().fetch_all(&mut *conn).await?;
-        // RETURNING promises no order, but the rows are inserted in the
-        // order of their VALUES, each taking the next id.
-        part_ids.sort_unstable();
-        ids.extend(part_ids);
+    if jobs.is_empty() {
+        return Ok(Vec::new());
     }
+    let batch = serde_json::to_string(jobs).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    let mut ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
+                                   planned_conclusion, status, created_at, started_at)
+         SELECT j.value ->> 'run_id', j.value ->> 'name', j.value ->> 'labels',
+                j.value ->> 'runner_group', j.value ->> 'duration_ms',
+                j.value ->> 'planned_conclusion', 'queued', j.value ->> 'created_at',
+                j.value ->> 'created_at'
+           FROM json_each(?1) j ORDER BY j.key
+         RETURNING job_id",
+    )
+    .bind(batch)
+    .fetch_all(conn)
+    .await?;
+    // RETURNING promises no order, but the rows are inserted in the order
+    // of the array, each taking the next id.
+    ids.sort_unstable();
     Ok(ids)
 }
 
-/// How many jobs one `INSERT` stores.
-const JOBS_PER_INSERT: usize = 50;
-
-/// How many rows one `UPDATE` changes.
-pub(crate) const ROWS_PER_STATEMENT: usize = 100;
-
 /// A runner taking a job.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Start {
     pub job_id: i64,
     pub runner_id: i64,
@@ -140,62 +130,58 @@ pub struct Start {
     pub started_at: i64,
 }
 
-/// Marks jobs in progress on their runners, many to a statement (the
+/// Marks jobs in progress on their runners, in one statement (the
 /// runners' `busy` is the caller's).
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(count = starts.len()))]
 pub async fn start_all(conn: &mut SqliteConnection, starts: &[Start]) -> Result<(), sqlx::Error> {
-    for part in starts.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "UPDATE workflow_job
-                SET status = 'in_progress', runner_id = v.column2, runner_name = v.column3,
-                    runner_group_id = v.column4, runner_group_name = v.column5,
-                    started_at = v.column6
-               FROM (",
-        );
-        query.push_values(part, |mut values, start| {
-            values
-                .push_bind(start.job_id)
-                .push_bind(start.runner_id)
-                .push_bind(&start.runner_name)
-                .push_bind(start.runner_group_id)
-                .push_bind(&start.runner_group_name)
-                .push_bind(start.started_at);
-        });
-        query.push(") AS v WHERE workflow_job.job_id = v.column1");
-        query.build().execute(&mut *conn).await?;
+    if starts.is_empty() {
+        return Ok(());
     }
+    let batch = serde_json::to_string(starts).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "UPDATE workflow_job
+            SET status = 'in_progress', runner_id = j.value ->> 'runner_id',
+                runner_name = j.value ->> 'runner_name',
+                runner_group_id = j.value ->> 'runner_group_id',
+                runner_group_name = j.value ->> 'runner_group_name',
+                started_at = j.value ->> 'started_at'
+           FROM json_each(?1) j
+          WHERE workflow_job.job_id = j.value ->> 'job_id'",
+    )
+    .bind(batch)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// A job ending.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Serialize)]
 pub struct Completion<'a> {
     pub job_id: i64,
     pub conclusion: &'a str,
     pub completed_at: i64,
 }
 
-/// Marks jobs completed with their conclusions, many to a statement.
-#[tracing::instrument(skip_all)]
+/// Marks jobs completed with their conclusions, in one statement.
+#[tracing::instrument(skip_all, fields(count = completions.len()))]
 pub async fn complete_all(
     conn: &mut SqliteConnection,
     completions: &[Completion<'_>],
 ) -> Result<(), sqlx::Error> {
-    for part in completions.chunks(ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "UPDATE workflow_job
-                SET status = 'completed', conclusion = v.column2, completed_at = v.column3
-               FROM (",
-        );
-        query.push_values(part, |mut values, completion| {
-            values
-                .push_bind(completion.job_id)
-                .push_bind(completion.conclusion)
-                .push_bind(completion.completed_at);
-        });
-        query.push(") AS v WHERE workflow_job.job_id = v.column1");
-        query.build().execute(&mut *conn).await?;
+    if completions.is_empty() {
+        return Ok(());
     }
+    let batch = serde_json::to_string(completions).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "UPDATE workflow_job
+            SET status = 'completed', conclusion = j.value ->> 'conclusion',
+                completed_at = j.value ->> 'completed_at'
+           FROM json_each(?1) j
+          WHERE workflow_job.job_id = j.value ->> 'job_id'",
+    )
+    .bind(batch)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

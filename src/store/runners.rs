@@ -2,7 +2,7 @@
 //! memory, and to find a name through its unique index.
 
 use serde::Serialize;
-use sqlx::{FromRow, QueryBuilder, Sqlite, SqliteConnection, SqliteExecutor};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 /// A runner as stored; `label_ids` is a JSON array of label ids in the
 /// order GitHub shows them.
@@ -249,41 +249,39 @@ pub async fn update(
     Ok(())
 }
 
-/// Marks runners busy or idle, many to a statement.
-#[tracing::instrument(skip_all)]
+/// Marks runners busy or idle, one statement for the lot.
+#[tracing::instrument(skip_all, fields(count = runner_ids.len()))]
 pub async fn set_busy(
-    conn: &mut SqliteConnection,
+    db: impl SqliteExecutor<'_>,
     runner_ids: &[i64],
     busy: bool,
 ) -> Result<(), sqlx::Error> {
-    for part in runner_ids.chunks(super::jobs::ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new("UPDATE runner SET busy = ");
-        query.push_bind(busy).push(" WHERE runner_id IN (");
-        let mut ids = query.separated(", ");
-        for id in part {
-            ids.push_bind(*id);
-        }
-        query.push(")");
-        query.build().execute(&mut *conn).await?;
+    if runner_ids.is_empty() {
+        return Ok(());
     }
+    let ids = serde_json::to_string(runner_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("UPDATE runner SET busy = ?2 WHERE runner_id IN (SELECT value FROM json_each(?1))")
+        .bind(ids)
+        .bind(busy)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
-/// Deletes runners, many to a statement.
-#[tracing::instrument(skip_all)]
+/// Deletes runners, one statement for the lot.
+#[tracing::instrument(skip_all, fields(count = runner_ids.len()))]
 pub async fn delete_all(
-    conn: &mut SqliteConnection,
+    db: impl SqliteExecutor<'_>,
     runner_ids: &[i64],
 ) -> Result<(), sqlx::Error> {
-    for part in runner_ids.chunks(super::jobs::ROWS_PER_STATEMENT) {
-        let mut query = QueryBuilder::<Sqlite>::new("DELETE FROM runner WHERE runner_id IN (");
-        let mut ids = query.separated(", ");
-        for id in part {
-            ids.push_bind(*id);
-        }
-        query.push(")");
-        query.build().execute(&mut *conn).await?;
+    if runner_ids.is_empty() {
+        return Ok(());
     }
+    let ids = serde_json::to_string(runner_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query("DELETE FROM runner WHERE runner_id IN (SELECT value FROM json_each(?1))")
+        .bind(ids)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
