@@ -22,12 +22,15 @@ use super::{Service, Writer};
 use crate::delivery::{self, ContentType, Outcome, Outgoing, Request, Target, TargetKey};
 use crate::error::Error;
 use crate::model::{JobStatus, Scope};
-use crate::shapes::{self, JobFields, JobShape, RepoRef};
+use crate::shapes::{self, JobFields, JobShape};
 use crate::store::hooks::{self as stored, Attempt, DeliveryRow};
 use crate::version::Feature;
 
 /// Outcomes written in one transaction, at most.
-const RECORD_BATCH: usize = 512;
+const RECORD_BATCH: usize = 64;
+
+/// The deliveries of this many job changes go to SQLite in one statement.
+const JOBS_PER_INSERT: usize = 8;
 
 /// A delivery decided in the writer's turn, not stored yet.
 #[derive(Debug)]
@@ -55,14 +58,6 @@ struct AppHook {
     url: String,
     secret: Option<String>,
     content_type: Option<String>,
-}
-
-/// Who hears of a repository's jobs, and the end of their payloads
-/// (`repository`, `organization`, …) as compact JSON.
-struct RepoHearing<'a> {
-    hearers: Vec<Hearer<'a>>,
-    repo: RepoRef<'a>,
-    context: Vec<u8>,
 }
 
 fn hook_target(hook: &HookEntry, enterprise_id: Option<i64>) -> Target {
@@ -215,91 +210,90 @@ impl Service {
         }
     }
 
-    /// The `workflow_job` deliveries of job changes; `new_run` is the run of
-    /// jobs just queued, not in memory yet.
-    pub(super) fn plan_job_deliveries(
+    /// Plans and stores the `workflow_job` deliveries of job changes;
+    /// `new_run` is the run of jobs just queued, not in memory yet. Payloads
+    /// are made a job at a time, with a yield after each, and stored
+    /// [`JOBS_PER_INSERT`] jobs' worth to a statement.
+    pub(super) async fn store_job_deliveries(
         &self,
-        memory: &Memory,
+        conn: &mut SqliteConnection,
         changes: &[JobChange],
         new_run: Option<&RunEntry>,
+    ) -> Result<Vec<Outgoing>, sqlx::Error> {
+        let mut contexts = HashMap::new();
+        let mut outgoing = Vec::new();
+        for part in changes.chunks(JOBS_PER_INSERT) {
+            let mut planned = Vec::new();
+            for change in part {
+                planned.extend(self.plan_job_delivery(
+                    &self.memory(),
+                    change,
+                    new_run,
+                    &mut contexts,
+                ));
+                tokio::task::yield_now().await;
+            }
+            outgoing.extend(self.insert_deliveries(conn, planned).await?);
+        }
+        Ok(outgoing)
+    }
+
+    /// The `workflow_job` deliveries of one job change. `contexts` keeps
+    /// the end of each repository's payloads (`repository`,
+    /// `organization`, …) as compact JSON, made once.
+    fn plan_job_delivery(
+        &self,
+        memory: &Memory,
+        change: &JobChange,
+        new_run: Option<&RunEntry>,
+        contexts: &mut HashMap<i64, Vec<u8>>,
     ) -> Vec<PlannedDelivery> {
         if !self.has(Feature::JobRunnerFields) {
             return Vec::new();
         }
         let origin = self.public_url();
-        // Found once per repository; `None` when no one hears: no payload
-        // is made.
-        let mut repos: HashMap<i64, Option<RepoHearing<'_>>> = HashMap::new();
-        let mut planned = Vec::new();
-        for change in changes {
-            let job = &change.job;
-            let Some(run) = new_run
-                .filter(|r| r.id == job.run_id)
-                .or_else(|| memory.jobs().run(job.run_id))
-            else {
-                continue;
-            };
-            let heard = repos.entry(run.repo_id).or_insert_with(|| {
-                let hearers = self.hearers(memory, "workflow_job", run.repo_id);
-                if hearers.is_empty() {
-                    return None;
-                }
-                let repo = repo_ref(memory, run.repo_id)?;
-                let mut context = Map::new();
-                self.add_context(memory, &mut context, repo.id, origin);
-                let context = serde_json::to_vec(&context).ok()?;
-                Some(RepoHearing {
-                    hearers,
-                    repo,
-                    context,
-                })
-            });
-            let Some(RepoHearing {
-                hearers,
-                repo,
-                context,
-            }) = heard
-            else {
-                continue;
-            };
-            let action = match job.status {
-                JobStatus::Queued => "queued",
-                JobStatus::InProgress => "in_progress",
-                JobStatus::Completed => "completed",
-            };
-            let workflow_job = shapes::job(
-                origin,
-                JobShape {
-                    repo: *repo,
-                    run,
-                    job,
-                },
-                JobFields::ALL,
-            );
-            // {"action":…,"workflow_job":…, then the context's fields}
-            let mut json = Vec::with_capacity(4096 + context.len());
-            json.extend_from_slice(b"{\"action\":\"");
-            json.extend_from_slice(action.as_bytes());
-            json.extend_from_slice(b"\",\"workflow_job\":");
-            if serde_json::to_writer(&mut json, &workflow_job).is_err() {
-                continue;
-            }
-            match context.get(1..) {
-                Some(rest) if rest != b"}" => {
-                    json.push(b',');
-                    json.extend_from_slice(rest);
-                }
-                _ => json.push(b'}'),
-            }
-            planned.extend(self.plan_event(
-                hearers,
-                "workflow_job",
-                Some(action),
-                run.repo_id,
-                &json,
-            ));
+        let job = &change.job;
+        let Some(run) = new_run
+            .filter(|r| r.id == job.run_id)
+            .or_else(|| memory.jobs().run(job.run_id))
+        else {
+            return Vec::new();
+        };
+        let hearers = self.hearers(memory, "workflow_job", run.repo_id);
+        // No payload is made when no one hears.
+        if hearers.is_empty() {
+            return Vec::new();
         }
-        planned
+        let Some(repo) = repo_ref(memory, run.repo_id) else {
+            return Vec::new();
+        };
+        let context = contexts.entry(run.repo_id).or_insert_with(|| {
+            let mut context = Map::new();
+            self.add_context(memory, &mut context, repo.id, origin);
+            serde_json::to_vec(&context).unwrap_or_default()
+        });
+        let action = match job.status {
+            JobStatus::Queued => "queued",
+            JobStatus::InProgress => "in_progress",
+            JobStatus::Completed => "completed",
+        };
+        let workflow_job = shapes::job(origin, JobShape { repo, run, job }, JobFields::ALL);
+        // {"action":…,"workflow_job":…, then the context's fields}
+        let mut json = Vec::with_capacity(4096 + context.len());
+        json.extend_from_slice(b"{\"action\":\"");
+        json.extend_from_slice(action.as_bytes());
+        json.extend_from_slice(b"\",\"workflow_job\":");
+        if serde_json::to_writer(&mut json, &workflow_job).is_err() {
+            return Vec::new();
+        }
+        match context.get(1..) {
+            Some(rest) if rest != b"}" => {
+                json.push(b',');
+                json.extend_from_slice(rest);
+            }
+            _ => json.push(b'}'),
+        }
+        self.plan_event(&hearers, "workflow_job", Some(action), run.repo_id, &json)
     }
 
     /// `repository`, `organization`, `enterprise` and `sender`, as every
@@ -481,7 +475,7 @@ impl Service {
             .filter(|(outcome, _)| outcome.duplicate_of.is_none())
             .map(|(_, attempt)| attempt)
             .collect();
-        let hooks: HashMap<i64, Option<i64>> = stored::record_all(&mut *tx, &firsts)
+        let hooks: HashMap<i64, Option<i64>> = stored::record_all(&mut tx, &firsts)
             .await?
             .into_iter()
             .collect();

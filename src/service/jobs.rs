@@ -26,10 +26,10 @@ const MAX_LABELS: usize = 100;
 /// A job may run for at most five days, as on GitHub.
 const MAX_DURATION_SECONDS: f64 = 5.0 * 24.0 * 3600.0;
 
-/// Deliveries are planned for this many job changes at a time, and stored
-/// before the next: building payloads is the longest stretch of a turn
-/// without a wait, and other requests are answered between two.
-const PLAN_CHUNK: usize = 8;
+/// Jobs that start or end together are planned, committed and brought
+/// into memory this many at a time, with a yield between: a thousand at once
+/// would keep the server's core for milliseconds.
+const CHANGES_PER_COMMIT: usize = 64;
 
 /// Settling goes round at most this many times in one turn (a job that
 /// ends at once frees a runner for the next); the rest is left to the clock
@@ -426,12 +426,9 @@ impl Service {
             })
             .collect();
         let run = RunEntry::from_row(checked.run);
-        let mut deliveries = Vec::new();
-        for chunk in changes.chunks(PLAN_CHUNK) {
-            let planned = self.plan_job_deliveries(&self.memory(), chunk, Some(&run));
-            deliveries.extend(self.insert_deliveries(&mut tx, planned).await?);
-            tokio::task::yield_now().await;
-        }
+        let deliveries = self
+            .store_job_deliveries(&mut tx, &changes, Some(&run))
+            .await?;
         tx.commit().await?;
         writer.apply(|memory| memory.add_run(run, jobs));
         self.send(deliveries);
@@ -489,19 +486,35 @@ impl Service {
     }
 
     /// Carries out what the last writes let happen: failed and finished jobs
-    /// first, then starts, until nothing moves.
+    /// first, then starts, until nothing moves. Each is planned, stored and
+    /// applied [`CHANGES_PER_COMMIT`] jobs at a time.
     pub(super) async fn settle(&self, writer: &mut Writer) -> Result<(), Error> {
         for _ in 0..SETTLE_ROUNDS {
             let now = self.clock.now_ms();
-            let finishes = writer.memory().plan_finishes(now);
-            if !finishes.is_empty() {
+            let mut finished = false;
+            loop {
+                let finishes = writer.memory().plan_finishes(now, CHANGES_PER_COMMIT);
+                if finishes.is_empty() {
+                    break;
+                }
+                finished = true;
                 self.store_changes(writer, finishes).await?;
+            }
+            if finished {
                 continue;
             }
-            let starts = writer.memory().plan_starts(now);
-            let started = !starts.is_empty();
-            if started {
+            let mut started = false;
+            let mut after = None;
+            loop {
+                let starts = writer.memory().plan_starts(now, after, CHANGES_PER_COMMIT);
+                let more = starts.len() == CHANGES_PER_COMMIT;
+                let Some(last) = starts.last() else { break };
+                after = Some(last.job.id);
+                started = true;
                 self.store_changes(writer, starts).await?;
+                if !more {
+                    break;
+                }
             }
             writer.apply(Memory::planned);
             if !started || writer.memory().jobs().next_due().is_none_or(|at| at > now) {
@@ -572,15 +585,10 @@ impl Service {
         let mut tx = writer.begin().await?;
         stored::start_all(&mut tx, &starts).await?;
         stored::complete_all(&mut tx, &completions).await?;
-        runners::set_busy(&mut *tx, &busy, true).await?;
-        runners::set_busy(&mut *tx, &freed, false).await?;
-        runners::delete_all(&mut *tx, &deleted).await?;
-        let mut deliveries = Vec::new();
-        for chunk in changes.chunks(PLAN_CHUNK) {
-            let planned = self.plan_job_deliveries(&self.memory(), chunk, None);
-            deliveries.extend(self.insert_deliveries(&mut tx, planned).await?);
-            tokio::task::yield_now().await;
-        }
+        runners::set_busy(&mut tx, &busy, true).await?;
+        runners::set_busy(&mut tx, &freed, false).await?;
+        runners::delete_all(&mut tx, &deleted).await?;
+        let deliveries = self.store_job_deliveries(&mut tx, &changes, None).await?;
         tx.commit().await?;
         writer.apply(|memory| memory.apply_jobs(&changes));
         self.send(deliveries);

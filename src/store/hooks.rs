@@ -224,32 +224,34 @@ pub struct Attempt {
     pub response_body: String,
 }
 
-/// Records attempts on their deliveries, in one statement; returns each
-/// recorded delivery's id with its hook (none for an App's). A delivery
-/// that is gone is not in the answer.
+/// Records attempts on their deliveries, [`super::ROWS_PER_STATEMENT`] to a
+/// statement; returns each recorded delivery's id with its hook (none for
+/// an App's). A delivery that is gone is not in the answer.
 #[tracing::instrument(skip_all, fields(count = attempts.len()))]
 pub async fn record_all(
-    db: impl SqliteExecutor<'_>,
+    conn: &mut SqliteConnection,
     attempts: &[&Attempt],
 ) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
-    if attempts.is_empty() {
-        return Ok(Vec::new());
+    let mut recorded = Vec::with_capacity(attempts.len());
+    let mut parts = super::Parts::new(attempts, super::ROWS_PER_STATEMENT);
+    while let Some(part) = parts.next().await {
+        let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
+            "UPDATE delivery
+                SET state = j.value ->> 'state', status = j.value ->> 'status',
+                    status_code = j.value ->> 'status_code', duration = j.value ->> 'duration',
+                    delivered_at = j.value ->> 'delivered_at',
+                    response_headers = j.value ->> 'response_headers',
+                    response_body = j.value ->> 'response_body'
+               FROM json_each(?1) j
+              WHERE delivery.delivery_id = j.value ->> 'delivery_id'
+             RETURNING delivery.delivery_id, delivery.hook_id",
+        )
+        .bind(part?)
+        .fetch_all(&mut *conn)
+        .await?;
+        recorded.extend(rows);
     }
-    let batch = serde_json::to_string(attempts).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query_as(
-        "UPDATE delivery
-            SET state = j.value ->> 'state', status = j.value ->> 'status',
-                status_code = j.value ->> 'status_code', duration = j.value ->> 'duration',
-                delivered_at = j.value ->> 'delivered_at',
-                response_headers = j.value ->> 'response_headers',
-                response_body = j.value ->> 'response_body'
-           FROM json_each(?1) j
-          WHERE delivery.delivery_id = j.value ->> 'delivery_id'
-         RETURNING delivery.delivery_id, delivery.hook_id",
-    )
-    .bind(batch)
-    .fetch_all(db)
-    .await
+    Ok(recorded)
 }
 
 /// One delivery.

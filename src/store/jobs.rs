@@ -89,33 +89,34 @@ pub async fn insert_run(
     .await
 }
 
-/// Stores a run's jobs in one statement; returns their ids in the order
-/// given.
+/// Stores a run's jobs, [`super::ROWS_PER_STATEMENT`] to a statement;
+/// returns their ids in the order given.
 #[tracing::instrument(skip_all, fields(count = jobs.len()))]
 pub async fn insert_jobs(
     conn: &mut SqliteConnection,
     jobs: &[JobRow],
 ) -> Result<Vec<i64>, sqlx::Error> {
-    if jobs.is_empty() {
-        return Ok(Vec::new());
+    let mut ids = Vec::with_capacity(jobs.len());
+    let mut parts = super::Parts::new(jobs, super::ROWS_PER_STATEMENT);
+    while let Some(part) = parts.next().await {
+        let mut inserted: Vec<i64> = sqlx::query_scalar(
+            "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
+                                       planned_conclusion, status, created_at, started_at)
+             SELECT j.value ->> 'run_id', j.value ->> 'name', j.value ->> 'labels',
+                    j.value ->> 'runner_group', j.value ->> 'duration_ms',
+                    j.value ->> 'planned_conclusion', 'queued', j.value ->> 'created_at',
+                    j.value ->> 'created_at'
+               FROM json_each(?1) j ORDER BY j.key
+             RETURNING job_id",
+        )
+        .bind(part?)
+        .fetch_all(&mut *conn)
+        .await?;
+        // RETURNING promises no order, but the rows are inserted in the
+        // order of the array, each taking the next id.
+        inserted.sort_unstable();
+        ids.extend(inserted);
     }
-    let batch = serde_json::to_string(jobs).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    let mut ids: Vec<i64> = sqlx::query_scalar(
-        "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
-                                   planned_conclusion, status, created_at, started_at)
-         SELECT j.value ->> 'run_id', j.value ->> 'name', j.value ->> 'labels',
-                j.value ->> 'runner_group', j.value ->> 'duration_ms',
-                j.value ->> 'planned_conclusion', 'queued', j.value ->> 'created_at',
-                j.value ->> 'created_at'
-           FROM json_each(?1) j ORDER BY j.key
-         RETURNING job_id",
-    )
-    .bind(batch)
-    .fetch_all(conn)
-    .await?;
-    // RETURNING promises no order, but the rows are inserted in the order
-    // of the array, each taking the next id.
-    ids.sort_unstable();
     Ok(ids)
 }
 
@@ -130,27 +131,26 @@ pub struct Start {
     pub started_at: i64,
 }
 
-/// Marks jobs in progress on their runners, in one statement (the
-/// runners' `busy` is the caller's).
+/// Marks jobs in progress on their runners, [`super::ROWS_PER_STATEMENT`]
+/// to a statement (the runners' `busy` is the caller's).
 #[tracing::instrument(skip_all, fields(count = starts.len()))]
 pub async fn start_all(conn: &mut SqliteConnection, starts: &[Start]) -> Result<(), sqlx::Error> {
-    if starts.is_empty() {
-        return Ok(());
+    let mut parts = super::Parts::new(starts, super::ROWS_PER_STATEMENT);
+    while let Some(part) = parts.next().await {
+        sqlx::query(
+            "UPDATE workflow_job
+                SET status = 'in_progress', runner_id = j.value ->> 'runner_id',
+                    runner_name = j.value ->> 'runner_name',
+                    runner_group_id = j.value ->> 'runner_group_id',
+                    runner_group_name = j.value ->> 'runner_group_name',
+                    started_at = j.value ->> 'started_at'
+               FROM json_each(?1) j
+              WHERE workflow_job.job_id = j.value ->> 'job_id'",
+        )
+        .bind(part?)
+        .execute(&mut *conn)
+        .await?;
     }
-    let batch = serde_json::to_string(starts).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query(
-        "UPDATE workflow_job
-            SET status = 'in_progress', runner_id = j.value ->> 'runner_id',
-                runner_name = j.value ->> 'runner_name',
-                runner_group_id = j.value ->> 'runner_group_id',
-                runner_group_name = j.value ->> 'runner_group_name',
-                started_at = j.value ->> 'started_at'
-           FROM json_each(?1) j
-          WHERE workflow_job.job_id = j.value ->> 'job_id'",
-    )
-    .bind(batch)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 
@@ -162,26 +162,26 @@ pub struct Completion<'a> {
     pub completed_at: i64,
 }
 
-/// Marks jobs completed with their conclusions, in one statement.
+/// Marks jobs completed with their conclusions,
+/// [`super::ROWS_PER_STATEMENT`] to a statement.
 #[tracing::instrument(skip_all, fields(count = completions.len()))]
 pub async fn complete_all(
     conn: &mut SqliteConnection,
     completions: &[Completion<'_>],
 ) -> Result<(), sqlx::Error> {
-    if completions.is_empty() {
-        return Ok(());
+    let mut parts = super::Parts::new(completions, super::ROWS_PER_STATEMENT);
+    while let Some(part) = parts.next().await {
+        sqlx::query(
+            "UPDATE workflow_job
+                SET status = 'completed', conclusion = j.value ->> 'conclusion',
+                    completed_at = j.value ->> 'completed_at'
+               FROM json_each(?1) j
+              WHERE workflow_job.job_id = j.value ->> 'job_id'",
+        )
+        .bind(part?)
+        .execute(&mut *conn)
+        .await?;
     }
-    let batch = serde_json::to_string(completions).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query(
-        "UPDATE workflow_job
-            SET status = 'completed', conclusion = j.value ->> 'conclusion',
-                completed_at = j.value ->> 'completed_at'
-           FROM json_each(?1) j
-          WHERE workflow_job.job_id = j.value ->> 'job_id'",
-    )
-    .bind(batch)
-    .execute(conn)
-    .await?;
     Ok(())
 }
 

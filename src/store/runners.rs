@@ -249,39 +249,40 @@ pub async fn update(
     Ok(())
 }
 
-/// Marks runners busy or idle, one statement for the lot.
+/// Marks runners busy or idle, [`super::ROWS_PER_STATEMENT`] to a
+/// statement.
 #[tracing::instrument(skip_all, fields(count = runner_ids.len()))]
 pub async fn set_busy(
-    db: impl SqliteExecutor<'_>,
+    conn: &mut SqliteConnection,
     runner_ids: &[i64],
     busy: bool,
 ) -> Result<(), sqlx::Error> {
-    if runner_ids.is_empty() {
-        return Ok(());
-    }
-    let ids = serde_json::to_string(runner_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query("UPDATE runner SET busy = ?2 WHERE runner_id IN (SELECT value FROM json_each(?1))")
-        .bind(ids)
+    let mut parts = super::Parts::new(runner_ids, super::ROWS_PER_STATEMENT);
+    while let Some(ids) = parts.next().await {
+        sqlx::query(
+            "UPDATE runner SET busy = ?2 WHERE runner_id IN (SELECT value FROM json_each(?1))",
+        )
+        .bind(ids?)
         .bind(busy)
-        .execute(db)
+        .execute(&mut *conn)
         .await?;
+    }
     Ok(())
 }
 
-/// Deletes runners, one statement for the lot.
+/// Deletes runners, [`super::ROWS_PER_STATEMENT`] to a statement.
 #[tracing::instrument(skip_all, fields(count = runner_ids.len()))]
 pub async fn delete_all(
-    db: impl SqliteExecutor<'_>,
+    conn: &mut SqliteConnection,
     runner_ids: &[i64],
 ) -> Result<(), sqlx::Error> {
-    if runner_ids.is_empty() {
-        return Ok(());
+    let mut parts = super::Parts::new(runner_ids, super::ROWS_PER_STATEMENT);
+    while let Some(ids) = parts.next().await {
+        sqlx::query("DELETE FROM runner WHERE runner_id IN (SELECT value FROM json_each(?1))")
+            .bind(ids?)
+            .execute(&mut *conn)
+            .await?;
     }
-    let ids = serde_json::to_string(runner_ids).map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query("DELETE FROM runner WHERE runner_id IN (SELECT value FROM json_each(?1))")
-        .bind(ids)
-        .execute(db)
-        .await?;
     Ok(())
 }
 

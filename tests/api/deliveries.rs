@@ -305,6 +305,81 @@ async fn the_rest_state_agrees_with_the_last_webhook_sent_at_every_step() {
 }
 
 #[tokio::test]
+async fn a_run_of_many_jobs_starts_ends_and_is_announced_whole_and_in_order() {
+    // Arrange: more jobs and runners than the server stores in one go.
+    const JOBS: usize = 150;
+    let mut seed = fixture();
+    seed["runners"] = (0..JOBS)
+        .map(|i| json!({"scope": ORG, "name": format!("many-{i}"), "labels": ["many"]}))
+        .collect();
+    let app = spawn_version("3.22", seed).await;
+    let target = HookTarget::start().await;
+    hook_on(
+        &app,
+        ORG_HOOKS,
+        &target,
+        json!({"content_type": "json", "secret": SECRET}),
+    )
+    .await;
+    let job = json!({"labels": ["self-hosted", "many"], "duration_seconds": 60});
+
+    // Act
+    let run = app
+        .queue_run(json!({"repo": REPO, "jobs": vec![job; JOBS]}))
+        .await;
+
+    // Assert: the answer is whole, every job on a runner of its own.
+    let jobs = run["jobs"].as_array().expect("jobs");
+    assert_eq!(jobs.len(), JOBS);
+    assert!(jobs.iter().all(|j| j["status"] == "in_progress"), "{run}");
+    let mut runners: Vec<i64> = jobs
+        .iter()
+        .filter_map(|j| j["runner_id"].as_i64())
+        .collect();
+    runners.sort_unstable();
+    runners.dedup();
+    assert_eq!(runners.len(), JOBS, "one runner a job");
+
+    // Act: past their end.
+    app.set_clock(61).await;
+
+    // Assert: all ended, every runner idle again, and each job announced
+    // queued, in_progress, completed, in that order, signed.
+    let all = target
+        .wait_until(
+            |all| {
+                all.iter()
+                    .filter(|d| d.action.as_deref() == Some("completed"))
+                    .count()
+                    == JOBS
+            },
+            std::time::Duration::from_secs(30),
+        )
+        .await
+        .expect("every job's completed delivery");
+    let state = app.mock.state().await;
+    assert_eq!(
+        (state.jobs.completed, state.jobs.idle_runners),
+        (JOBS, JOBS)
+    );
+    let mut actions: std::collections::BTreeMap<i64, Vec<&str>> = Default::default();
+    for delivery in all.iter().filter(|d| d.event == "workflow_job") {
+        assert!(delivery.verify(SECRET), "signed");
+        let id = delivery.json["workflow_job"]["id"]
+            .as_i64()
+            .expect("a job id");
+        actions
+            .entry(id)
+            .or_default()
+            .push(delivery.action.as_deref().unwrap_or(""));
+    }
+    assert_eq!(actions.len(), JOBS);
+    for (id, seen) in &actions {
+        assert_eq!(seen, &["queued", "in_progress", "completed"], "job {id}");
+    }
+}
+
+#[tokio::test]
 async fn a_job_failed_by_its_runner_going_offline_is_announced_as_completed_failure() {
     // Arrange
     let app = app().await;

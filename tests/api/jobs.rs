@@ -405,6 +405,42 @@ async fn jobs_go_in_queue_order_one_per_runner_to_the_lowest_runner_id_first() {
 }
 
 #[tokio::test]
+async fn in_a_large_run_the_jobs_no_runner_serves_wait_and_the_others_all_start() {
+    // Arrange: a run of 150 jobs, every other one on a label no runner has
+    // yet, and 100 runners for the 75 others.
+    let mut seed = fixture();
+    seed["runners"] = (0..100)
+        .map(|i| json!({"scope": ORG, "name": format!("a-{i}"), "labels": ["a"]}))
+        .collect();
+    let app = spawn_version("3.22", seed).await;
+    let jobs: Vec<Value> = (0..150)
+        .map(|i| json!({"labels": [if i % 2 == 0 { "a" } else { "b" }]}))
+        .collect();
+
+    // Act
+    let run = app.queue_run(json!({"repo": APP_REPO, "jobs": jobs})).await;
+
+    // Assert
+    let jobs = run["jobs"].as_array().expect("jobs");
+    for (i, job) in jobs.iter().enumerate() {
+        let expected = if i % 2 == 0 { "in_progress" } else { "queued" };
+        assert_eq!(job["status"], expected, "job {i}: {job}");
+    }
+    let state = app.mock.state().await;
+    assert_eq!((state.jobs.queued, state.jobs.idle_runners), (75, 25));
+
+    // Act: a runner for the others; it takes the first of them.
+    let b = app
+        .register_runner(ORG, "b", json!({"labels": ["b"]}))
+        .await;
+
+    // Assert
+    let first = app.job(APP_REPO, &jobs[1]["id"]).await;
+    assert_eq!(first["runner_id"], b["id"], "{first}");
+    assert_eq!(app.job(APP_REPO, &jobs[3]["id"]).await["status"], "queued");
+}
+
+#[tokio::test]
 async fn a_jit_runner_takes_a_queued_job_when_it_starts_and_is_gone_after_it() {
     // Arrange: a queued job, and a JIT configuration made for it (GitHub
     // gives a JIT runner the labels asked for, and no others).

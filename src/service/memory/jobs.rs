@@ -506,9 +506,9 @@ impl Memory {
         self.jobs.remove_run(run_id);
     }
 
-    /// Jobs that end now: those whose runner went away or offline fail,
-    /// those whose time is up end as planned.
-    pub fn plan_finishes(&self, now_ms: i64) -> Vec<JobChange> {
+    /// Jobs that end now, at most `limit`: those whose runner went away or
+    /// offline fail, those whose time is up end as planned.
+    pub fn plan_finishes(&self, now_ms: i64, limit: usize) -> Vec<JobChange> {
         let jobs = &self.jobs;
         let orphaned = jobs
             .orphaned
@@ -528,6 +528,7 @@ impl Memory {
                 let conclusion = conclusion.unwrap_or(job.planned);
                 Some(self.finish(job, conclusion, now_ms))
             })
+            .take(limit)
             .collect()
     }
 
@@ -553,21 +554,25 @@ impl Memory {
     }
 
     /// Queued jobs that idle runners take now, in queue order, one job per
-    /// runner.
-    pub fn plan_starts(&self, now_ms: i64) -> Vec<JobChange> {
+    /// runner: at most `limit`, of the jobs after `after`. Runners are only
+    /// taken until the plan is done ([`Memory::planned`]), so a job passed
+    /// over once cannot be taken by a later part of the same plan.
+    pub fn plan_starts(&self, now_ms: i64, after: Option<i64>, limit: usize) -> Vec<JobChange> {
         let jobs = &self.jobs;
         if jobs.idle.count == 0 {
             return Vec::new();
         }
         let everything = jobs.freed || jobs.rescan;
         let candidates: Vec<i64> = if everything {
-            jobs.queued.iter().copied().collect()
+            let after = after.map_or(Unbounded, Excluded);
+            jobs.queued.range((after, Unbounded)).copied().collect()
         } else {
             let mut fresh: Vec<i64> = jobs
                 .fresh
                 .iter()
                 .copied()
                 .filter(|id| jobs.queued.contains(id))
+                .filter(|&id| after.is_none_or(|after| id > after))
                 .collect();
             fresh.sort_unstable();
             fresh.dedup();
@@ -577,7 +582,7 @@ impl Memory {
         let mut pools: HashMap<(i64, Option<&str>), Vec<Pool>> = HashMap::new();
         let mut changes = Vec::new();
         for id in candidates {
-            if taken.count == jobs.idle.count {
+            if taken.count == jobs.idle.count || changes.len() == limit {
                 break;
             }
             let Some(job) = jobs.job(id) else { continue };
