@@ -1,9 +1,13 @@
 //! Simulated workflow runs: queue them, and end a job early.
 
+use std::convert::Infallible;
+
 use axum::Json;
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -45,9 +49,36 @@ pub async fn get_run(
     Ok(json_body(json))
 }
 
-/// JSON already written.
+/// An answer is written to the socket this many bytes at a time.
+const ANSWER_SLICE: usize = 16 * 1024;
+
+/// JSON already written, sent [`ANSWER_SLICE`] bytes at a time with a yield
+/// between: a run of a thousand jobs is half a megabyte, and writing it to a
+/// socket at once keeps the server's core for milliseconds.
 fn json_body(json: Vec<u8>) -> Response {
-    ([(header::CONTENT_TYPE, "application/json")], json).into_response()
+    let length = HeaderValue::from(json.len());
+    let slices =
+        futures_util::stream::unfold((Bytes::from(json), true), |(mut rest, first)| async move {
+            if rest.is_empty() {
+                return None;
+            }
+            if !first {
+                tokio::task::yield_now().await;
+            }
+            let slice = rest.split_to(rest.len().min(ANSWER_SLICE));
+            Some((Ok::<_, Infallible>(slice), (rest, false)))
+        });
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CONTENT_LENGTH, length),
+        ],
+        Body::from_stream(slices),
+    )
+        .into_response()
 }
 
 /// `GET /_mock/jobs/{id}`: a job of any repository.
