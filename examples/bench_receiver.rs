@@ -12,18 +12,22 @@
 //!   arrival time is kept per action.
 //! - `GET /stats`: `{"queued": n, "in_progress": n, "completed": n,
 //!   "other": n, "first_us": t, "last_us": t, "last_completed_us": t}`,
-//!   times in microseconds since the Unix epoch (0 when none).
+//!   times in microseconds since the Unix epoch (0 when none). With
+//!   `?completed=N` it answers once N `completed` deliveries have come in,
+//!   or after `wait_seconds` (default 30): one request waits for the end of
+//!   a burst, instead of a poll loop taking CPU from the server and the
+//!   load generator while they are measured.
 //! - `DELETE /stats`: back to zero.
 //!
 //! It prints `listening on ADDRESS` once bound. Loopback addresses only.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 
@@ -38,7 +42,26 @@ struct Stats {
     last_completed_us: u128,
 }
 
-type Shared = Arc<Mutex<Stats>>;
+#[derive(Debug, Default)]
+struct Counts {
+    stats: Mutex<Stats>,
+    /// Woken by every `completed` delivery.
+    completed: tokio::sync::Notify,
+}
+
+impl Counts {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Stats> {
+        self.stats.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+type Shared = Arc<Counts>;
+
+#[derive(Debug, serde::Deserialize)]
+struct Wait {
+    completed: Option<u64>,
+    wait_seconds: Option<u64>,
+}
 
 fn now_us() -> u128 {
     SystemTime::now()
@@ -55,13 +78,15 @@ fn action(body: &[u8]) -> Option<&[u8]> {
 
 async fn delivery(State(stats): State<Shared>, body: Bytes) -> StatusCode {
     let at = now_us();
-    let mut stats = stats.lock().unwrap_or_else(PoisonError::into_inner);
+    let counts = stats;
+    let mut stats = counts.lock();
     match action(&body) {
         Some(b"queued") => stats.queued += 1,
         Some(b"in_progress") => stats.in_progress += 1,
         Some(b"completed") => {
             stats.completed += 1;
             stats.last_completed_us = at;
+            counts.completed.notify_waiters();
         }
         _ => stats.other += 1,
     }
@@ -72,8 +97,21 @@ async fn delivery(State(stats): State<Shared>, body: Bytes) -> StatusCode {
     StatusCode::OK
 }
 
-async fn stats(State(stats): State<Shared>) -> String {
-    let s = *stats.lock().unwrap_or_else(PoisonError::into_inner);
+async fn stats(State(counts): State<Shared>, Query(wait): Query<Wait>) -> String {
+    if let Some(wanted) = wait.completed {
+        let limit = Duration::from_secs(wait.wait_seconds.unwrap_or(30));
+        let _ = tokio::time::timeout(limit, async {
+            loop {
+                let arrived = counts.completed.notified();
+                if counts.lock().completed >= wanted {
+                    return;
+                }
+                arrived.await;
+            }
+        })
+        .await;
+    }
+    let s = *counts.lock();
     format!(
         "{{\"queued\": {}, \"in_progress\": {}, \"completed\": {}, \"other\": {}, \
          \"first_us\": {}, \"last_us\": {}, \"last_completed_us\": {}}}\n",
@@ -81,8 +119,8 @@ async fn stats(State(stats): State<Shared>) -> String {
     )
 }
 
-async fn clear(State(stats): State<Shared>) -> StatusCode {
-    *stats.lock().unwrap_or_else(PoisonError::into_inner) = Stats::default();
+async fn clear(State(counts): State<Shared>) -> StatusCode {
+    *counts.lock() = Stats::default();
     StatusCode::NO_CONTENT
 }
 
