@@ -206,6 +206,9 @@ async fn work(courier: &Courier, jobs: &mut mpsc::UnboundedReceiver<Job>) {
             Handling::Drop => courier.dropped(&outgoing),
             Handling::Reorder => held.hold(outgoing),
         }
+        // A delivery to a local receiver often goes without a wait, and
+        // many in one poll would keep the core from the API's answers.
+        tokio::task::yield_now().await;
     }
 }
 

@@ -447,6 +447,9 @@ impl Service {
             if stopping {
                 return;
             }
+            // SQLite's answers can all be ready when looked at, and a
+            // stream of outcomes would then be recorded without a break.
+            tokio::task::yield_now().await;
         }
     }
 

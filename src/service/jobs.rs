@@ -397,6 +397,8 @@ impl Service {
     pub async fn queue_run(&self, new: &NewRun) -> Result<i64, Error> {
         let now = self.clock.now_ms();
         let mut checked = check_run(new, now)?;
+        // Reading and checking a thousand jobs is a stretch of its own.
+        tokio::task::yield_now().await;
         let mut writer = self.writer().await?;
         let Scope::Repo { owner, .. } = &checked.scope else {
             return Err(Error::NotFound);
