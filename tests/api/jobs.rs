@@ -1075,6 +1075,49 @@ async fn runs_and_jobs_ask_for_the_repo_scope_or_an_installations_actions_permis
 }
 
 #[tokio::test]
+async fn jobs_whose_ending_was_cut_off_by_the_time_limit_still_end_at_once() {
+    // Arrange: 300 running jobs announced to a hook, so that ending
+    // them takes longer than the time limit.
+    let mut seed = fixture();
+    seed["runners"] = (0..300)
+        .map(|i| json!({"scope": ORG, "name": format!("r-{i}"), "labels": ["x"]}))
+        .collect();
+    let app = spawn_with(
+        GhesMock::builder()
+            .ghes_version("3.22")
+            .seed(Seed::from_json(&seed.to_string()).unwrap())
+            .request_timeout(std::time::Duration::from_millis(50)),
+    )
+    .await;
+    let target = ghes_mock::HookTarget::start().await;
+    app.create_hook(
+        "/orgs/octo-org/hooks",
+        json!({"name": "web", "events": ["workflow_job"], "config": {"url": target.url()}}),
+    )
+    .await;
+    let run: NewRun = serde_json::from_value(json!({"repo": APP_REPO,
+        "jobs": vec![json!({"labels": ["x"], "duration_seconds": 60}); 300]}))
+    .unwrap();
+    app.mock.queue_run(run).await.unwrap();
+    assert_eq!(app.mock.state().await.jobs.in_progress, 300);
+
+    // Act: past their end; the request is cut off while they end.
+    let cut = app
+        .control(Method::PUT, "/clock", Some(json!({"offset_seconds": 61})))
+        .await;
+
+    // Assert: the rest end without another request, long before the
+    // minute the clock task would otherwise have slept.
+    assert_eq!(cut.status, 504, "{:?}", cut.body);
+    let state = eventually("every job ends", || async {
+        let state = app.mock.state().await;
+        (state.jobs.completed == 300).then_some(state)
+    })
+    .await;
+    assert_eq!(state.jobs.idle_runners, 300);
+}
+
+#[tokio::test]
 async fn a_run_cut_off_by_the_time_limit_is_kept_whole_or_not_at_all() {
     // Arrange: a time limit a run of a thousand jobs can hardly meet, so
     // that the request is dropped while its run is stored or answered.
