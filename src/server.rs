@@ -1,5 +1,6 @@
 //! A running mock: bind, serve with graceful shutdown, stop on drop.
 
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -506,6 +507,13 @@ impl GhesMockBuilder {
         let task = tokio::spawn(async move {
             match acceptor {
                 None => {
+                    // Answers go out as written, not held back for the
+                    // client's acknowledgement of the last segment.
+                    let listener = listener.tap_io(|stream| {
+                        if let Err(error) = stream.set_nodelay(true) {
+                            tracing::debug!(%error, "cannot set TCP_NODELAY");
+                        }
+                    });
                     let served = axum::serve(listener, router)
                         .with_graceful_shutdown(stopped)
                         .await;

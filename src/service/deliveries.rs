@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 
 use super::memory::{HookEntry, HookKind, JobChange, LastResponse, Memory, RunEntry};
 use super::runs::repo_ref;
-use super::{Service, Writer};
+use super::{Service, Stretch, Writer};
 use crate::delivery::{self, ContentType, Outcome, Outgoing, Request, Target, TargetKey};
 use crate::error::Error;
 use crate::model::{JobStatus, Scope};
@@ -212,7 +212,8 @@ impl Service {
 
     /// Plans and stores the `workflow_job` deliveries of job changes;
     /// `new_run` is the run of jobs just queued, not in memory yet. Payloads
-    /// are made a job at a time, with a yield after each, and stored
+    /// are made a job at a time, giving way between two (see [`Stretch`]),
+    /// and stored
     /// [`JOBS_PER_INSERT`] jobs' worth to a statement.
     pub(super) async fn store_job_deliveries(
         &self,
@@ -222,6 +223,7 @@ impl Service {
     ) -> Result<Vec<Outgoing>, sqlx::Error> {
         let mut contexts = HashMap::new();
         let mut outgoing = Vec::new();
+        let mut stretch = Stretch::start();
         for part in changes.chunks(JOBS_PER_INSERT) {
             let mut planned = Vec::new();
             for change in part {
@@ -231,7 +233,7 @@ impl Service {
                     new_run,
                     &mut contexts,
                 ));
-                tokio::task::yield_now().await;
+                stretch.tick().await;
             }
             outgoing.extend(self.insert_deliveries(conn, planned).await?);
         }
