@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::header::DATE;
-use axum::http::{HeaderName, HeaderValue};
+use axum::http::{HeaderName, HeaderValue, Method};
 use axum::middleware::{Next, from_fn_with_state, map_response_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
@@ -16,7 +16,7 @@ use tower_http::request_id::{
     MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
 };
 use tower_http::trace::TraceLayer;
-use tracing::{Span, field};
+use tracing::{Instrument, Span, field};
 
 use crate::error::Error;
 use crate::service::Service;
@@ -82,8 +82,9 @@ pub async fn not_found() -> Error {
     Error::NotFound
 }
 
-/// Answers GitHub's `504` to a request not answered in time. The handler is
-/// dropped: a write it had not committed is rolled back.
+/// Answers GitHub's `504` to a request not answered in time. A write under
+/// way goes on to its end ([`run_to_completion`]), as on GitHub, where a
+/// timeout says nothing of whether the change was made.
 pub async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
@@ -144,6 +145,25 @@ impl MakeRequestId for GitHubRequestId {
             part(88, 0xFFFF_FFFF)
         );
         Some(RequestId::new(id.parse().ok()?))
+    }
+}
+
+/// Runs a request that may write in a task of its own, so that neither a
+/// client hanging up nor the time limit stops it half way. A write stopped
+/// during its commit leaves memory unsure of what SQLite holds, and the
+/// server then reads its whole state again while every write waits: a
+/// second and more with a hundred thousand jobs. Reads are answered where
+/// they are.
+pub async fn run_to_completion(request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let handled = tokio::spawn(next.run(request).instrument(Span::current()));
+    match handled.await {
+        Ok(response) => response,
+        Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
+        // Aborted: the server is stopping.
+        Err(_) => Error::Timeout.into_response(),
     }
 }
 

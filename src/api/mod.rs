@@ -13,7 +13,7 @@ mod runs;
 mod scope;
 
 use axum::Router;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::get;
 
 pub(crate) use extract::{Captures, JsonBody, Origin, Query, RunnerId, from_json};
@@ -53,5 +53,6 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/repos/{owner}/{repo}", get(meta::get_repo))
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
+        .layer(from_fn(crate::app::run_to_completion))
         .layer(from_fn_with_state(state, github::layer))
 }

@@ -11,11 +11,11 @@ mod runners;
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
 
-use crate::app::{AppState, not_found, time_limit};
+use crate::app::{AppState, not_found, run_to_completion, time_limit};
 
 pub fn routes(state: AppState) -> Router<AppState> {
     let timeout = state.request_timeout;
@@ -51,6 +51,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
     open.merge(guarded)
         .fallback(not_found)
         .method_not_allowed_fallback(not_found)
+        .layer(from_fn(run_to_completion))
         .layer(from_fn_with_state(timeout, time_limit))
 }
 

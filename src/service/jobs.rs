@@ -27,8 +27,8 @@ const MAX_LABELS: usize = 100;
 const MAX_DURATION_SECONDS: f64 = 5.0 * 24.0 * 3600.0;
 
 /// Jobs that start or end together are planned, committed and brought
-/// into memory this many at a time, with a yield between: a thousand at once
-/// would keep the server's core for milliseconds.
+/// into memory this many at a time: a thousand at once would keep the
+/// server's core, and readers from memory, for milliseconds.
 const CHANGES_PER_COMMIT: usize = 64;
 
 /// Settling goes round at most this many times in one turn (a job that

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use ghes_mock::{GhesMock, NewRun, Seed};
 
-use crate::helpers::{TestApp, eventually, link_of, spawn_version, spawn_with};
+use crate::helpers::{TestApp, assert_error_shape, eventually, link_of, spawn_version, spawn_with};
 
 const APP_REPO: &str = "octo-org/app";
 const ORG: &str = "orgs/octo-org";
@@ -1075,20 +1075,14 @@ async fn runs_and_jobs_ask_for_the_repo_scope_or_an_installations_actions_permis
 }
 
 #[tokio::test]
-async fn jobs_whose_ending_was_cut_off_by_the_time_limit_still_end_at_once() {
-    // Arrange: 300 running jobs announced to a hook, so that ending
-    // them takes longer than the time limit.
+async fn jobs_whose_ending_was_dropped_half_way_still_end_at_once() {
+    // Arrange: 300 running jobs announced to a hook, so that ending them
+    // takes a while.
     let mut seed = fixture();
     seed["runners"] = (0..300)
         .map(|i| json!({"scope": ORG, "name": format!("r-{i}"), "labels": ["x"]}))
         .collect();
-    let app = spawn_with(
-        GhesMock::builder()
-            .ghes_version("3.22")
-            .seed(Seed::from_json(&seed.to_string()).unwrap())
-            .request_timeout(std::time::Duration::from_millis(50)),
-    )
-    .await;
+    let app = spawn_version("3.22", seed).await;
     let target = ghes_mock::HookTarget::start().await;
     app.create_hook(
         "/orgs/octo-org/hooks",
@@ -1101,14 +1095,17 @@ async fn jobs_whose_ending_was_cut_off_by_the_time_limit_still_end_at_once() {
     app.mock.queue_run(run).await.unwrap();
     assert_eq!(app.mock.state().await.jobs.in_progress, 300);
 
-    // Act: past their end; the request is cut off while they end.
-    let cut = app
-        .control(Method::PUT, "/clock", Some(json!({"offset_seconds": 61})))
-        .await;
+    // Act: the clock past their end, through the library, dropped while
+    // the jobs end.
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_millis(20),
+        app.mock.set_clock_offset(61),
+    )
+    .await;
 
-    // Assert: the rest end without another request, long before the
-    // minute the clock task would otherwise have slept.
-    assert_eq!(cut.status, 504, "{:?}", cut.body);
+    // Assert: the rest end without another call, long before the minute
+    // the clock task would otherwise have slept.
+    assert!(cut.is_err(), "the call was cut off");
     let state = eventually("every job ends", || async {
         let state = app.mock.state().await;
         (state.jobs.completed == 300).then_some(state)
@@ -1118,9 +1115,8 @@ async fn jobs_whose_ending_was_cut_off_by_the_time_limit_still_end_at_once() {
 }
 
 #[tokio::test]
-async fn a_run_cut_off_by_the_time_limit_is_kept_whole_or_not_at_all() {
-    // Arrange: a time limit a run of a thousand jobs can hardly meet, so
-    // that the request is dropped while its run is stored or answered.
+async fn a_run_cut_off_by_the_time_limit_is_still_queued_whole() {
+    // Arrange: a time limit a run of a thousand jobs can hardly meet.
     let seed = Seed::from_json(&fixture().to_string()).unwrap();
     let app = spawn_with(
         GhesMock::builder()
@@ -1139,21 +1135,26 @@ async fn a_run_cut_off_by_the_time_limit_is_kept_whole_or_not_at_all() {
             Some(json!({"repo": APP_REPO, "jobs": jobs})),
         )
         .await;
-    let state = app.mock.state().await;
+    eventually("the run is queued", || async {
+        (app.mock.state().await.jobs.queued == 1000).then_some(())
+    })
+    .await;
     let next: NewRun =
         serde_json::from_value(json!({"repo": APP_REPO, "jobs": [{"labels": ["x"]}]})).unwrap();
     let next = app.mock.queue_run(next).await.unwrap();
 
-    // Assert: the run was kept whole (cut off once committed) or not at
-    // all (cut off before), in memory as in SQLite, where the next run's
-    // number comes from.
+    // Assert: GitHub's 504, and the write went on to its end, in memory
+    // as in SQLite, where the next run's number comes from.
     assert_eq!(cut.status, 504, "{:?}", cut.body);
-    let kept = match state.jobs.queued {
-        0 => 0,
-        1000 => 1,
-        other => panic!("{other} of the run's 1000 jobs were kept"),
-    };
-    assert_eq!((state.jobs.in_progress, state.jobs.completed), (0, 0));
-    assert_eq!(next.run_number, 1 + kept);
-    assert_eq!(app.mock.state().await.jobs.queued, 1000 * kept as usize + 1);
+    assert_error_shape(&cut.body);
+    assert_eq!(next.run_number, 2);
+    let state = app.mock.state().await;
+    assert_eq!(
+        (
+            state.jobs.queued,
+            state.jobs.in_progress,
+            state.jobs.completed
+        ),
+        (1001, 0, 0)
+    );
 }
