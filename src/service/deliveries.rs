@@ -29,6 +29,9 @@ use crate::version::Feature;
 /// Outcomes written in one transaction, at most.
 const RECORD_BATCH: usize = 64;
 
+/// How long the recorder waits for more outcomes once one has come.
+const RECORD_LINGER: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// The deliveries of this many job changes go to SQLite in one statement.
 const JOBS_PER_INSERT: usize = 8;
 
@@ -440,6 +443,18 @@ impl Service {
                     true
                 }
             };
+            if !stopping && batch.len() < RECORD_BATCH {
+                // Outcomes come in bursts: a moment's wait gathers many
+                // into one turn, instead of a turn (and a transaction)
+                // each.
+                tokio::time::sleep(RECORD_LINGER).await;
+                while batch.len() < RECORD_BATCH {
+                    let Ok(outcome) = outcomes.try_recv() else {
+                        break;
+                    };
+                    batch.push(outcome);
+                }
+            }
             if !batch.is_empty()
                 && let Err(error) = self.record(&batch).await
             {
