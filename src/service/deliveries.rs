@@ -41,18 +41,23 @@ pub(super) struct PlannedDelivery {
     row: DeliveryRow,
     target: TargetKey,
     insecure_ssl: bool,
-    hook_id: Option<i64>,
     request: Request,
 }
 
 /// Who hears of an event, and what sets their payload apart.
-struct Hearer<'a> {
+struct Hearer {
     target: Target,
     insecure_ssl: bool,
     hook_id: Option<i64>,
     /// `installation` of an App's payload.
     installation_id: Option<i64>,
-    hook: Option<&'a HookEntry>,
+}
+
+/// Who hears of a repository's jobs, and the end of their payloads
+/// (`repository`, `organization`, …) as compact JSON.
+struct RepoHearing {
+    hearers: Vec<Hearer>,
+    context: Vec<u8>,
 }
 
 /// An App's webhook settings as stored with the App.
@@ -88,7 +93,7 @@ impl Service {
 
     /// Who hears of `event` in a repository: its hooks, its organization's,
     /// the global ones, and the Apps installed where they reach it.
-    fn hearers<'m>(&self, memory: &'m Memory, event: &str, repo_id: i64) -> Vec<Hearer<'m>> {
+    fn hearers(&self, memory: &Memory, event: &str, repo_id: i64) -> Vec<Hearer> {
         let org = memory
             .scope_by_id(repo_id)
             .and_then(|repo| match &repo.scope {
@@ -96,7 +101,7 @@ impl Service {
                 _ => None,
             });
         let enterprise_id = org.and_then(|o| o.enterprise_id);
-        let mut hearers: Vec<Hearer<'m>> = memory
+        let mut hearers: Vec<Hearer> = memory
             .hooks_hearing(event, Some(repo_id), org.map(|o| o.id))
             .into_iter()
             .map(|hook| Hearer {
@@ -104,7 +109,6 @@ impl Service {
                 insecure_ssl: hook.insecure_ssl == "1",
                 hook_id: Some(hook.id),
                 installation_id: None,
-                hook: Some(hook),
             })
             .collect();
         let Some(org) = org else { return hearers };
@@ -141,7 +145,6 @@ impl Service {
                 insecure_ssl: false,
                 hook_id: None,
                 installation_id: Some(installation.id),
-                hook: None,
             });
         }
         hearers
@@ -152,7 +155,7 @@ impl Service {
     /// which an App's payload gets last.
     fn plan_event(
         &self,
-        hearers: &[Hearer<'_>],
+        hearers: &[Hearer],
         event: &str,
         action: Option<&str>,
         repo_id: i64,
@@ -176,7 +179,7 @@ impl Service {
     /// One delivery's request and row.
     fn planned(
         &self,
-        hearer: &Hearer<'_>,
+        hearer: &Hearer,
         guid: &str,
         event: &str,
         action: Option<&str>,
@@ -186,7 +189,7 @@ impl Service {
         let request =
             delivery::build_request(&hearer.target, self.engine.settings(), guid, event, json);
         let row = DeliveryRow {
-            hook_id: hearer.hook.map(|h| h.id),
+            hook_id: hearer.hook_id,
             app_id: match hearer.target.key {
                 TargetKey::App(id) => Some(id),
                 TargetKey::Hook(_) => None,
@@ -208,7 +211,6 @@ impl Service {
             row,
             target: hearer.target.key,
             insecure_ssl: hearer.insecure_ssl,
-            hook_id: hearer.hook_id,
             request,
         }
     }
@@ -224,18 +226,13 @@ impl Service {
         changes: &[JobChange],
         new_run: Option<&RunEntry>,
     ) -> Result<Vec<Outgoing>, sqlx::Error> {
-        let mut contexts = HashMap::new();
+        let mut repos = HashMap::new();
         let mut outgoing = Vec::new();
         let mut stretch = Stretch::start();
         for part in changes.chunks(JOBS_PER_INSERT) {
             let mut planned = Vec::new();
             for change in part {
-                planned.extend(self.plan_job_delivery(
-                    &self.memory(),
-                    change,
-                    new_run,
-                    &mut contexts,
-                ));
+                planned.extend(self.plan_job_delivery(&self.memory(), change, new_run, &mut repos));
                 stretch.tick().await;
             }
             outgoing.extend(self.insert_deliveries(conn, planned).await?);
@@ -243,15 +240,15 @@ impl Service {
         Ok(outgoing)
     }
 
-    /// The `workflow_job` deliveries of one job change. `contexts` keeps
-    /// the end of each repository's payloads (`repository`,
-    /// `organization`, …) as compact JSON, made once.
+    /// The `workflow_job` deliveries of one job change. `repos` keeps who
+    /// hears of each repository's jobs, and the end of their payloads, found
+    /// once: hooks and Apps change only in a writer's turn of their own.
     fn plan_job_delivery(
         &self,
         memory: &Memory,
         change: &JobChange,
         new_run: Option<&RunEntry>,
-        contexts: &mut HashMap<i64, Vec<u8>>,
+        repos: &mut HashMap<i64, Option<RepoHearing>>,
     ) -> Vec<PlannedDelivery> {
         if !self.has(Feature::JobRunnerFields) {
             return Vec::new();
@@ -264,19 +261,23 @@ impl Service {
         else {
             return Vec::new();
         };
-        let hearers = self.hearers(memory, "workflow_job", run.repo_id);
-        // No payload is made when no one hears.
-        if hearers.is_empty() {
-            return Vec::new();
-        }
         let Some(repo) = repo_ref(memory, run.repo_id) else {
             return Vec::new();
         };
-        let context = contexts.entry(run.repo_id).or_insert_with(|| {
+        // `None` when no one hears: no payload is made.
+        let heard = repos.entry(run.repo_id).or_insert_with(|| {
+            let hearers = self.hearers(memory, "workflow_job", run.repo_id);
+            if hearers.is_empty() {
+                return None;
+            }
             let mut context = Map::new();
             self.add_context(memory, &mut context, repo.id, origin);
-            serde_json::to_vec(&context).unwrap_or_default()
+            let context = serde_json::to_vec(&context).ok()?;
+            Some(RepoHearing { hearers, context })
         });
+        let Some(RepoHearing { hearers, context }) = heard else {
+            return Vec::new();
+        };
         let action = match job.status {
             JobStatus::Queued => "queued",
             JobStatus::InProgress => "in_progress",
@@ -298,7 +299,7 @@ impl Service {
             }
             _ => json.push(b'}'),
         }
-        self.plan_event(&hearers, "workflow_job", Some(action), run.repo_id, &json)
+        self.plan_event(hearers, "workflow_job", Some(action), run.repo_id, &json)
     }
 
     /// `repository`, `organization`, `enterprise` and `sender`, as every
@@ -364,7 +365,6 @@ impl Service {
             insecure_ssl: hook.insecure_ssl == "1",
             hook_id: Some(hook.id),
             installation_id: None,
-            hook: Some(hook),
         };
         let json = serde_json::to_vec(&payload).unwrap_or_default();
         let guid = uuid::Uuid::new_v4().to_string();
@@ -390,7 +390,7 @@ impl Service {
                 guid: delivery.row.guid,
                 event: delivery.row.event,
                 action: delivery.row.action,
-                hook_id: delivery.hook_id,
+                hook_id: delivery.row.hook_id,
                 request: delivery.request,
             });
         }
