@@ -233,7 +233,7 @@ pub async fn record_all(
     attempts: &[&Attempt],
 ) -> Result<Vec<(i64, Option<i64>)>, sqlx::Error> {
     let mut recorded = Vec::with_capacity(attempts.len());
-    let mut parts = super::Parts::new(attempts, super::ROWS_PER_STATEMENT);
+    let mut parts = super::Parts::new(attempts);
     while let Some(part) = parts.next().await {
         let rows: Vec<(i64, Option<i64>)> = sqlx::query_as(
             "UPDATE delivery

@@ -97,7 +97,7 @@ pub async fn insert_jobs(
     jobs: &[JobRow],
 ) -> Result<Vec<i64>, sqlx::Error> {
     let mut ids = Vec::with_capacity(jobs.len());
-    let mut parts = super::Parts::new(jobs, super::ROWS_PER_STATEMENT);
+    let mut parts = super::Parts::new(jobs);
     while let Some(part) = parts.next().await {
         let mut inserted: Vec<i64> = sqlx::query_scalar(
             "INSERT INTO workflow_job (run_id, name, labels, runner_group, duration_ms,
@@ -135,7 +135,7 @@ pub struct Start {
 /// to a statement (the runners' `busy` is the caller's).
 #[tracing::instrument(skip_all, fields(count = starts.len()))]
 pub async fn start_all(conn: &mut SqliteConnection, starts: &[Start]) -> Result<(), sqlx::Error> {
-    let mut parts = super::Parts::new(starts, super::ROWS_PER_STATEMENT);
+    let mut parts = super::Parts::new(starts);
     while let Some(part) = parts.next().await {
         sqlx::query(
             "UPDATE workflow_job
@@ -169,7 +169,7 @@ pub async fn complete_all(
     conn: &mut SqliteConnection,
     completions: &[Completion<'_>],
 ) -> Result<(), sqlx::Error> {
-    let mut parts = super::Parts::new(completions, super::ROWS_PER_STATEMENT);
+    let mut parts = super::Parts::new(completions);
     while let Some(part) = parts.next().await {
         sqlx::query(
             "UPDATE workflow_job

@@ -1,5 +1,6 @@
 //! SQLite through sqlx, and nothing else: no rules live here. Every function
-//! is one query (or one fixed set of statements) with its SQL beside it.
+//! is one query (or one fixed set of statements) with its SQL beside it; a
+//! batched write runs its query over parts of its rows ([`Parts`]).
 
 pub mod apps;
 pub mod groups;
@@ -36,12 +37,13 @@ pub struct Store {
 /// jobs, the dearest, reads nine fields of each row's JSON).
 pub const ROWS_PER_STATEMENT: usize = 16;
 
-/// The rows of a batched write as JSON arrays of at most `per_part` rows,
-/// a statement reading each with `json_each`. Every part but the first
-/// comes after a yield, so that the other tasks run between two statements.
+/// The rows of a batched write as JSON arrays of at most
+/// [`ROWS_PER_STATEMENT`] rows, a statement reading each with `json_each`.
+/// Every part but the first comes after a yield, so that the other tasks
+/// run between two statements.
 ///
 /// ```ignore
-/// let mut parts = Parts::new(ids, ROWS_PER_STATEMENT);
+/// let mut parts = Parts::new(ids);
 /// while let Some(part) = parts.next().await {
 ///     sqlx::query("… json_each(?1) …").bind(part?).execute(&mut *conn).await?;
 /// }
@@ -52,9 +54,9 @@ pub(crate) struct Parts<'a, T> {
 }
 
 impl<'a, T: Serialize> Parts<'a, T> {
-    pub(crate) fn new(rows: &'a [T], per_part: usize) -> Self {
+    pub(crate) fn new(rows: &'a [T]) -> Self {
         Parts {
-            parts: rows.chunks(per_part.max(1)),
+            parts: rows.chunks(ROWS_PER_STATEMENT),
             first: true,
         }
     }

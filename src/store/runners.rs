@@ -257,7 +257,7 @@ pub async fn set_busy(
     runner_ids: &[i64],
     busy: bool,
 ) -> Result<(), sqlx::Error> {
-    let mut parts = super::Parts::new(runner_ids, super::ROWS_PER_STATEMENT);
+    let mut parts = super::Parts::new(runner_ids);
     while let Some(ids) = parts.next().await {
         sqlx::query(
             "UPDATE runner SET busy = ?2 WHERE runner_id IN (SELECT value FROM json_each(?1))",
@@ -276,7 +276,7 @@ pub async fn delete_all(
     conn: &mut SqliteConnection,
     runner_ids: &[i64],
 ) -> Result<(), sqlx::Error> {
-    let mut parts = super::Parts::new(runner_ids, super::ROWS_PER_STATEMENT);
+    let mut parts = super::Parts::new(runner_ids);
     while let Some(ids) = parts.next().await {
         sqlx::query("DELETE FROM runner WHERE runner_id IN (SELECT value FROM json_each(?1))")
             .bind(ids?)
