@@ -85,17 +85,7 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10)),
         };
-        let writer = SqlitePoolOptions::new()
-            .min_connections(1)
-            .max_connections(1)
-            .idle_timeout(None)
-            .max_lifetime(None)
-            // A local connection does not go stale: no ping before each write.
-            .test_before_acquire(false)
-            // Writes queue here; a long seed must not fail the requests behind it.
-            .acquire_timeout(Duration::from_secs(60))
-            .connect_with(options)
-            .await?;
+        let writer = open_writer(options.thread_name(|_| SQLITE_THREAD.to_owned())).await?;
         sqlx::migrate!().run(&writer).await?;
         Ok(Store { writer })
     }
@@ -134,6 +124,81 @@ impl Store {
     pub async fn close(&self) {
         self.writer.close().await;
     }
+}
+
+/// The name of SQLite's thread, as `top -H` or `perf` show it.
+const SQLITE_THREAD: &str = "ghes-mock-db";
+
+/// Opens the pool and its one connection, from a short-lived thread made
+/// batch work first ([`as_batch_work`]): sqlx starts SQLite's thread from
+/// the thread that opens the connection, and a new thread takes the
+/// scheduling policy of the thread that starts it.
+///
+/// The pool keeps no minimum of connections: with one, sqlx also opens the
+/// first connection from a task of its own, on any thread, racing this one.
+/// With neither a lifetime nor an idle timeout, the pool never closes the
+/// connection opened here.
+async fn open_writer(options: SqliteConnectOptions) -> Result<SqlitePool, sqlx::Error> {
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .idle_timeout(None)
+        .max_lifetime(None)
+        // A local connection does not go stale: no ping before each write.
+        .test_before_acquire(false)
+        // Writes queue here; a long seed must not fail the requests behind it.
+        .acquire_timeout(Duration::from_secs(60));
+    let runtime = tokio::runtime::Handle::current();
+    let (opened, open) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("ghes-mock-open".to_owned())
+        .spawn(move || {
+            as_batch_work();
+            let _ = opened.send(runtime.block_on(pool.connect_with(options)));
+        })?;
+    open.await.map_err(|_| sqlx::Error::WorkerCrashed)?
+}
+
+/// Makes the calling thread, and the threads it starts from now on, batch
+/// work for Linux's scheduler (`SCHED_BATCH`): the same share of the CPU,
+/// but waking does not preempt the thread running.
+///
+/// SQLite's thread wakes for every statement handed to it. On a busy core
+/// it used to take the core from the runtime's worker at once and keep it
+/// to the statement's end, while requests arriving meanwhile waited; as
+/// batch work it runs when the worker waits or its time slice ends, and
+/// requests go first. Best effort: a thread at another niceness stays as
+/// it is (the call would reset that too), as does one the kernel refuses.
+#[cfg(target_os = "linux")]
+fn as_batch_work() {
+    use thread_priority::unix::{
+        NormalThreadSchedulePolicy, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    use thread_priority::{ThreadPriority, ThreadPriorityOsValue};
+
+    if niceness() != Some(0) {
+        tracing::debug!("SQLite's thread keeps its scheduling policy: the niceness is not 0");
+        return;
+    }
+    let batch = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+    // For a normal policy the priority is the niceness: 0, as it was.
+    let niceness = ThreadPriority::Os(ThreadPriorityOsValue::default());
+    if let Err(error) = set_thread_priority_and_policy(thread_native_id(), niceness, batch) {
+        tracing::debug!(?error, "SQLite's thread keeps its scheduling policy");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn as_batch_work() {}
+
+/// The calling thread's niceness, field 19 of `/proc/thread-self/stat`.
+#[cfg(target_os = "linux")]
+fn niceness() -> Option<i32> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may
+    // hold anything: the first of them is field 3.
+    let (_, fields) = stat.rsplit_once(')')?;
+    fields.split_whitespace().nth(19 - 3)?.parse().ok()
 }
 
 /// Whether a write failed on a unique index: a runner or group name already
@@ -186,6 +251,35 @@ mod tests {
             "in display order, not id order"
         );
         assert_eq!(scopes::all(&mut *conn).await.unwrap()[0].name, "o");
+    }
+
+    /// SQLite's thread is batch work (`SCHED_BATCH`, policy 3 in field 41
+    /// of a thread's stat): handed a statement, it does not take the core
+    /// from the thread that handed it over. At another niceness, nothing
+    /// changes (policy 0).
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn sqlite_runs_as_batch_work() {
+        let store = Store::connect(None).await.unwrap();
+        sqlx::query("SELECT 1")
+            .execute(store.writer())
+            .await
+            .unwrap();
+        let mut policies = Vec::new();
+        for task in std::fs::read_dir("/proc/self/task").unwrap() {
+            let stat =
+                std::fs::read_to_string(task.unwrap().path().join("stat")).unwrap_or_default();
+            if let Some((name, fields)) = stat
+                .split_once(" (")
+                .and_then(|(_, rest)| rest.rsplit_once(')'))
+                && name == SQLITE_THREAD
+            {
+                policies.push(fields.split_whitespace().nth(41 - 3).unwrap().to_owned());
+            }
+        }
+        let expected = if niceness() == Some(0) { "3" } else { "0" };
+        assert!(!policies.is_empty(), "no thread named {SQLITE_THREAD}");
+        assert!(policies.iter().all(|p| p == expected), "{policies:?}");
     }
 
     #[tokio::test]
