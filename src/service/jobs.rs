@@ -11,7 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::memory::{JobChange, JobEntry, Memory, RunEntry, RunnerEffect};
-use super::{Service, Writer, check_label};
+use super::{Service, Stretch, Writer, check_label};
 use crate::error::Error;
 use crate::model::{Conclusion, JobStatus, Scope};
 use crate::store::jobs::{self as stored, Completion, JobRow, RunRow, Start};
@@ -222,6 +222,33 @@ pub(super) async fn store_seeded_run(
 
 /// Checks a run as a client gave it and fills in GitHub's defaults.
 fn check_run(new: &NewRun, now_ms: i64) -> Result<CheckedRun, Error> {
+    let (scope, run) = check_run_head(new, now_ms)?;
+    let several = new.jobs.len() > 1;
+    let jobs = new
+        .jobs
+        .iter()
+        .enumerate()
+        .map(|(i, job)| check_job(job, i, several, now_ms))
+        .collect::<Result<_, _>>()?;
+    Ok(CheckedRun { scope, run, jobs })
+}
+
+/// [`check_run`], giving way while it checks the jobs: a run may have a
+/// thousand (half a millisecond).
+async fn check_run_giving_way(new: &NewRun, now_ms: i64) -> Result<CheckedRun, Error> {
+    let (scope, run) = check_run_head(new, now_ms)?;
+    let several = new.jobs.len() > 1;
+    let mut jobs = Vec::with_capacity(new.jobs.len());
+    let mut stretch = Stretch::start();
+    for (i, job) in new.jobs.iter().enumerate() {
+        jobs.push(check_job(job, i, several, now_ms)?);
+        stretch.tick().await;
+    }
+    Ok(CheckedRun { scope, run, jobs })
+}
+
+/// A run's repository and fields, and the number of its jobs.
+fn check_run_head(new: &NewRun, now_ms: i64) -> Result<(Scope, RunRow), Error> {
     let scope: Scope = format!("repos/{}", new.repo)
         .parse()
         .map_err(|_| invalid("repo", format!("{:?} is not owner/name", new.repo)))?;
@@ -260,14 +287,7 @@ fn check_run(new: &NewRun, now_ms: i64) -> Result<CheckedRun, Error> {
         event: text("event", &new.event, "push")?,
         created_at: now_ms,
     };
-    let several = new.jobs.len() > 1;
-    let jobs = new
-        .jobs
-        .iter()
-        .enumerate()
-        .map(|(i, job)| check_job(job, i, several, now_ms))
-        .collect::<Result<_, _>>()?;
-    Ok(CheckedRun { scope, run, jobs })
+    Ok((scope, run))
 }
 
 fn check_job(job: &NewJob, index: usize, several: bool, now_ms: i64) -> Result<JobRow, Error> {
@@ -396,9 +416,9 @@ impl Service {
     #[tracing::instrument(skip_all, fields(repo = %new.repo))]
     pub async fn queue_run(&self, new: &NewRun) -> Result<i64, Error> {
         let now = self.clock.now_ms();
-        let mut checked = check_run(new, now)?;
-        // Reading and checking a thousand jobs is a stretch of its own.
+        // The body was read in this turn: checking its jobs starts another.
         tokio::task::yield_now().await;
+        let mut checked = check_run_giving_way(new, now).await?;
         let mut writer = self.writer().await?;
         let Scope::Repo { owner, .. } = &checked.scope else {
             return Err(Error::NotFound);
@@ -416,17 +436,18 @@ impl Service {
         }
         let ids = stored::insert_jobs(&mut tx, &rows).await?;
         let mut jobs = Vec::with_capacity(rows.len());
+        let mut changes = Vec::with_capacity(rows.len());
+        let mut stretch = Stretch::start();
         for (mut row, job_id) in rows.into_iter().zip(ids) {
             row.job_id = job_id;
-            jobs.push(JobEntry::from_row(row, repo_id)?);
-        }
-        let changes: Vec<JobChange> = jobs
-            .iter()
-            .map(|job| JobChange {
+            let job = JobEntry::from_row(row, repo_id)?;
+            changes.push(JobChange {
                 job: job.clone(),
                 runner: RunnerEffect::None,
-            })
-            .collect();
+            });
+            jobs.push(job);
+            stretch.tick().await;
+        }
         let run = RunEntry::from_row(checked.run);
         let deliveries = self
             .store_job_deliveries(&mut tx, &changes, Some(&run))
