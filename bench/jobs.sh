@@ -135,7 +135,7 @@ PROBE_DELAY_MS=${PROBE_DELAY_MS:-5}
 declare -A LOAD P99_TARGET
 # paced LABEL: the probe through the bursts; LOAD[LABEL-burst] is the
 # slowest burst's line, LOAD[LABEL-loaded] "idle_p99 burst_p99 idle_n
-# burst_n failures" (ms).
+# burst_n failures idle_p90 burst_p90" (ms).
 paced() {
   local label=$1 probe i
   taskset -c "$LOAD_CPU" "$PROBE_BIN" "$LIST" "$PROBE_CONNECTIONS" "$PROBE_DELAY_MS" \
@@ -160,11 +160,11 @@ for sent, took, _ in samples:
         during.append(took)
     elif not any(first - 50_000 <= sent <= last + 300_000 for first, last in bursts):
         idle.append(took)
-def p99(values):
+def p(q, values):
     values = sorted(values)
-    return values[max(0, math.ceil(0.99 * len(values)) - 1)] / 1000 if values else 0
-print(f"{p99(idle):.2f} {p99(during):.2f} {len(idle)} {len(during)}",
-      sum(status != 200 for _, _, status in samples))
+    return values[max(0, math.ceil(q * len(values)) - 1)] / 1000 if values else 0
+print(f"{p(0.99, idle):.2f} {p(0.99, during):.2f} {len(idle)} {len(during)}",
+      sum(status != 200 for _, _, status in samples), f"{p(0.9, idle):.2f} {p(0.9, during):.2f}")
 PY
 )
 }
@@ -219,16 +219,16 @@ row "deliveries per second" "${RATE[alone]}" "${RATE[paced]}" "${RATE[saturating
 row "POST /_mock/runs answered, ms" "${POST[alone]}" "${POST[paced]}" "${POST[saturating]}" "${POST[paced-all]}"
 printf '  %-40s %s of %s (runs created: %s)\n' "recorded OK, first server's bursts" "$recorded" "$(((BURST_REPEATS + 2) * expected))" "$created"
 echo "  list runners page 1, paced: requests sent idle, and during the bursts (first job queued to last delivery):"
-printf '    %-38s %10s %10s %10s %10s %10s\n' "" "idle p99" "burst p99" "ratio" "idle reqs" "burst reqs"
+printf '    %-38s %10s %10s %10s %10s %10s %12s\n' "" "idle p99" "burst p99" "ratio" "idle reqs" "burst reqs" "p90 i → b"
 bad=0
 for label in paced paced-all; do
-  read -r i_p99 b_p99 i_n b_n failed <<<"${LOAD[$label-loaded]}"
+  read -r i_p99 b_p99 i_n b_n failed i_p90 b_p90 <<<"${LOAD[$label-loaded]}"
   bad=$((bad + failed))
   case $label in
     paced) name="server on CPU $PINNED_CPU" ;;
     paced-all) name="server on CPUs $ALL_CPUS" ;;
   esac
-  printf '    %-38s %10s %10s %10s %10s %10s\n' "$name" "$i_p99" "$b_p99" "$(ratio "$b_p99" "$i_p99") x" "$i_n" "$b_n"
+  printf '    %-38s %10s %10s %10s %10s %10s %12s\n' "$name" "$i_p99" "$b_p99" "$(ratio "$b_p99" "$i_p99") x" "$i_n" "$b_n" "$i_p90 → $b_p90"
   P99_TARGET[$label]=$(met "$b_p99 <= 2 * $i_p99 && $failed == 0")
 done
 echo "    $PROBE_CONNECTIONS connections, each waiting ${PROBE_DELAY_MS} ms after an answer, through $BURST_REPEATS bursts"
