@@ -247,7 +247,8 @@ async fn check_run_giving_way(new: &NewRun, now_ms: i64) -> Result<CheckedRun, E
     Ok(CheckedRun { scope, run, jobs })
 }
 
-/// A run's repository and fields, and the number of its jobs.
+/// Checks a run's repository, its fields and how many jobs it has; the
+/// jobs themselves are checked by the caller.
 fn check_run_head(new: &NewRun, now_ms: i64) -> Result<(Scope, RunRow), Error> {
     let scope: Scope = format!("repos/{}", new.repo)
         .parse()
