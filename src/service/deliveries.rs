@@ -261,9 +261,6 @@ impl Service {
         else {
             return Vec::new();
         };
-        let Some(repo) = repo_ref(memory, run.repo_id) else {
-            return Vec::new();
-        };
         // `None` when no one hears: no payload is made.
         let heard = repos.entry(run.repo_id).or_insert_with(|| {
             let hearers = self.hearers(memory, "workflow_job", run.repo_id);
@@ -271,11 +268,14 @@ impl Service {
                 return None;
             }
             let mut context = Map::new();
-            self.add_context(memory, &mut context, repo.id, origin);
+            self.add_context(memory, &mut context, run.repo_id, origin);
             let context = serde_json::to_vec(&context).ok()?;
             Some(RepoHearing { hearers, context })
         });
         let Some(RepoHearing { hearers, context }) = heard else {
+            return Vec::new();
+        };
+        let Some(repo) = repo_ref(memory, run.repo_id) else {
             return Vec::new();
         };
         let action = match job.status {
