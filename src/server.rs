@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -507,13 +507,7 @@ impl GhesMockBuilder {
         let task = tokio::spawn(async move {
             match acceptor {
                 None => {
-                    // Answers go out as written, not held back for the
-                    // client's acknowledgement of the last segment.
-                    let listener = listener.tap_io(|stream| {
-                        if let Err(error) = stream.set_nodelay(true) {
-                            tracing::debug!(%error, "cannot set TCP_NODELAY");
-                        }
-                    });
+                    let listener = listener.tap_io(|stream| without_delay(stream));
                     let served = axum::serve(listener, router)
                         .with_graceful_shutdown(stopped)
                         .await;
@@ -540,6 +534,14 @@ impl GhesMockBuilder {
             stop: Some(stop),
             task: Some(task),
         })
+    }
+}
+
+/// Answers on an accepted connection go out as written, not held back for
+/// the client's acknowledgement of the last segment (Nagle's algorithm).
+pub(crate) fn without_delay(stream: &TcpStream) {
+    if let Err(error) = stream.set_nodelay(true) {
+        tracing::debug!(%error, "cannot set TCP_NODELAY");
     }
 }
 

@@ -181,11 +181,7 @@ pub async fn serve(
                 }
             },
         };
-        // Answers go out as written, not held back for the client's
-        // acknowledgement of the last segment (Nagle's algorithm).
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::debug!(%error, "cannot set TCP_NODELAY");
-        }
+        crate::server::without_delay(&stream);
         // Taken before the handshake, so that a stop waits for this
         // connection too.
         let watcher = graceful.watcher();
